@@ -1,0 +1,1 @@
+"""The built-in scenarios: one TOML file per scenario, every value with its source."""
