@@ -165,7 +165,7 @@ def test_load_scenario_unknown_top_level_section_raises_with_suggestion(tmp_path
     error = error_for(tmp_path, VALID + '\n[wnd]\nmodel = "calm"\n')
     message = str(error)
     assert 'wnd: unknown section or key "wnd". Did you mean "wind"?' in message
-    assert "scenario, site, atmosphere, wind, terrain, performer, exit, simulation" in message
+    assert "scenario, site, atmosphere, wind, terrain, performer, exit, ramp, bike" in message
     assert "scenario_hash" not in message
 
 

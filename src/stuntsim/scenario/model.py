@@ -44,15 +44,19 @@ from pydantic import (
 
 from stuntsim.scenario.terrain_files import TerrainFileError, read_elevation_grid, read_profile_csv
 from stuntsim.scenario.units import (
+    Angle,
     Bearing,
     FieldValueError,
     Length,
+    NonNegativeDuration,
     NonNegativeLength,
     NonNegativeSpeed,
     PositiveArea,
     PositiveDuration,
     PositiveLength,
     PositiveMass,
+    PositivePower,
+    PositiveSpeed,
     TemperatureDifference,
     describe_value,
     parse_quantity,
@@ -65,6 +69,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Atmosphere",
+    "Bike",
+    "Canopy",
+    "Criteria",
+    "Parachute",
+    "Ramp",
+    "Separation",
+    "Zone",
     "ElevationGrid",
     "Exit",
     "Performer",
@@ -672,6 +683,222 @@ class Simulation(Section):
         return self
 
 
+# --------------------------------------------------------------------------- stunt sections
+_Fraction = quantity_type("dimensionless", gt=0.0, le=2.0, expected="a plain number such as 0.6")
+_PositiveNumber = quantity_type("dimensionless", gt=0.0, expected="a positive plain number such as 8")
+
+
+class Bike(Section):
+    """``[bike]``: the motorcycle.
+
+    Attributes
+    ----------
+    mass : float
+        Wet mass [kg].
+    drag_area : float
+        Drag area C_D*A of the bike alone, tumbling after the rider lets go [m2].
+    drive_power : float
+        Power at the rear wheel [W].
+    """
+
+    mass: PositiveMass
+    drag_area: PositiveArea
+    drive_power: PositivePower
+
+
+class Ramp(Section):
+    """``[ramp]``: the launch ramp, straight along ``site.heading_true``, its lip at the datum.
+
+    Attributes
+    ----------
+    length : float
+        Length of the ramp deck up to the lip [m].
+    slope : float
+        Angle of the deck below horizontal, positive downhill toward the lip [rad].
+    lip_angle : float
+        Angle of the kicker at the lip above horizontal [rad].
+    width : float
+        Width of the deck [m] (reported; the crosswind criterion is the tyre limit).
+    entry_speed : float
+        Speed at the top of the ramp [m s-1].
+    target_speed : float
+        The launch speed the rider aims for [m s-1].
+    launch_speed_min, launch_speed_max : float
+        The band of launch speeds the plan accepts [m s-1].
+    traction_coefficient : float
+        Tyre-deck friction coefficient mu [-].
+    rolling_resistance : float
+        Rolling-resistance coefficient C_rr [-].
+    side_drag_area : float
+        Side-on drag area of rider and bike for the crosswind force [m2].
+    on_bike_configuration : str
+        Key of ``performer.drag_areas`` for rider and bike flying together.
+    time_step : float
+        Integration step on the ramp [s].
+    """
+
+    length: PositiveLength
+    slope: quantity_type("angle", ge=-math.pi / 4, le=math.pi / 4, expected='an angle from -45 deg to 45 deg, such as "10 deg"')
+    lip_angle: quantity_type("angle", ge=-math.pi / 4, le=math.pi / 3, expected='an angle from -45 deg to 60 deg, such as "15 deg"')
+    width: PositiveLength
+    entry_speed: NonNegativeSpeed = "0 m/s"
+    target_speed: PositiveSpeed
+    launch_speed_min: NonNegativeSpeed
+    launch_speed_max: PositiveSpeed
+    traction_coefficient: _Fraction
+    rolling_resistance: quantity_type("dimensionless", ge=0.0, lt=0.5, expected="a plain number such as 0.02")
+    side_drag_area: PositiveArea
+    on_bike_configuration: _text('the name of one of the performer.drag_areas, such as "on_bike"')
+    time_step: PositiveDuration = "0.01 s"
+
+    @model_validator(mode="after")
+    def _band(self) -> Ramp:
+        if self.launch_speed_min >= self.launch_speed_max:
+            raise SectionProblems([(("launch_speed_min",), f"got {_show(self.launch_speed_min, 'm/s')}, not below "
+                                   f"ramp.launch_speed_max ({_show(self.launch_speed_max, 'm/s')}); expected min < max")])
+        return self
+
+
+class Separation(Section):
+    """``[separation]``: the rider letting go of the bike in the air.
+
+    Attributes
+    ----------
+    time : float
+        Time after the lip when the rider pushes off [s].
+    impulse : float
+        Push-off impulse between rider and bike [N s]; rider and bike get equal and
+        opposite momentum changes.
+    push_elevation : float
+        Direction of the rider's push-off above horizontal [rad].
+    push_azimuth : float
+        Direction of the rider's push-off relative to the heading, clockwise [rad]
+        (180 deg = backward).
+    """
+
+    time: PositiveDuration
+    impulse: quantity_type("impulse", ge=0.0, expected='an impulse such as "100 N*s"')
+    push_elevation: quantity_type("angle", ge=-math.pi / 2, le=math.pi / 2, expected='an angle from -90 deg to 90 deg, such as "45 deg"') = "45 deg"
+    push_azimuth: Angle = "180 deg"
+
+
+class Parachute(Section):
+    """``[parachute]``: pull, pilot chute, line stretch and inflation (see physics.canopy).
+
+    Attributes
+    ----------
+    pull_time : float
+        Time of the pull after the datum event (ramp lip or exit) [s].
+    throw_delay : float
+        From the pull to the pilot chute leaving the hand [s].
+    pilot_chute_diameter : float
+        [m]
+    pilot_chute_fill_constant : float
+        Pilot-chute inflation distance in diameters [-].
+    bridle_length, line_length : float
+        [m]
+    canopy_area : float
+        Canopy planform area S0 [m2]; sets the nominal diameter of the fill time.
+    fill_constant : float
+        Knacke's canopy fill constant n in t_f = n D0 / v [-].
+    growth_exponent : int
+        Exponent j of the drag-area growth (t / t_f)^j during inflation [-].
+    opening_heading_error : float
+        Canopy heading at opening minus the intended heading [rad] (nominal case).
+    off_heading_check : float
+        The off-heading opening the plan also checks, both ways (+/-) [rad].
+    turn_reaction_time : float
+        From full canopy to the performer steering [s].
+    """
+
+    pull_time: PositiveDuration
+    throw_delay: NonNegativeDuration = "0.3 s"
+    pilot_chute_diameter: PositiveLength
+    pilot_chute_fill_constant: _PositiveNumber
+    bridle_length: PositiveLength
+    line_length: PositiveLength
+    canopy_area: PositiveArea
+    fill_constant: _PositiveNumber
+    growth_exponent: Annotated[int, Field(ge=1, le=6, description="an integer from 1 to 6, such as 2")] = 2
+    opening_heading_error: Angle = "0 deg"
+    off_heading_check: quantity_type("angle", ge=0.0, le=math.pi, expected='an angle from 0 to 180 deg, such as "90 deg"') = "90 deg"
+    turn_reaction_time: NonNegativeDuration = "1.5 s"
+
+
+class Canopy(Section):
+    """``[canopy]``: the ram-air canopy's glide polar and the landing.
+
+    Attributes
+    ----------
+    forward_speed, sink_rate : float
+        Full-glide airspeed components at ``reference_density`` [m s-1].
+    flare_forward_speed, flare_sink_rate : float
+        The same in the flare (brakes) [m s-1].
+    reference_density : float
+        Air density the polar is stated for [kg m-3].
+    flare_height_agl : float
+        Height above ground where the flare starts [m].
+    bank_gain : float
+        Bank angle per heading error toward the landing zone [-].
+    max_bank : float
+        [rad]
+    """
+
+    forward_speed: PositiveSpeed
+    sink_rate: PositiveSpeed
+    flare_forward_speed: PositiveSpeed
+    flare_sink_rate: PositiveSpeed
+    reference_density: quantity_type("density", gt=0.0, expected='a density such as "1.225 kg/m^3"') = "1.225 kg/m^3"
+    flare_height_agl: PositiveLength = "6 m"
+    bank_gain: _PositiveNumber = 1.0
+    max_bank: quantity_type("angle", gt=0.0, lt=math.pi / 2, expected='an angle between 0 and 90 deg, such as "30 deg"') = "30 deg"
+
+
+class Zone(Section):
+    """A circle on the ground, centred relative to the datum.
+
+    Attributes
+    ----------
+    name : str
+    east, north : float
+        Centre relative to the datum [m].
+    radius : float
+        [m]
+    """
+
+    name: _text('a name in quotes, such as "camera 2"') = "zone"
+    east: Length
+    north: Length
+    radius: PositiveLength
+
+
+class Criteria(Section):
+    """``[criteria]``: the limits each margin is measured against.
+
+    Attributes
+    ----------
+    min_separation_at_line_stretch : float
+        Rider-bike distance at line stretch [m].
+    min_terrain_clearance : float
+        Distance to terrain from separation to full glide, including off-heading openings [m].
+    min_full_canopy_height_agl : float
+        [m]
+    max_opening_load : float
+        Peak aerodynamic load during opening [g] (a plain number).
+    max_touchdown_vertical_speed : float
+        [m s-1]
+    crosswind_gust_factor : float
+        Gust-to-mean ratio applied to the crosswind on the ramp [-].
+    """
+
+    min_separation_at_line_stretch: PositiveLength
+    min_terrain_clearance: PositiveLength
+    min_full_canopy_height_agl: PositiveLength
+    max_opening_load: _PositiveNumber
+    max_touchdown_vertical_speed: PositiveSpeed
+    crosswind_gust_factor: quantity_type("dimensionless", ge=1.0, le=5.0, expected="a plain number from 1 to 5, such as 1.5") = 1.5
+
+
 # --------------------------------------------------------------------------- root
 class Scenario(Section):
     """A whole scenario: one field per TOML section.
@@ -697,9 +924,66 @@ class Scenario(Section):
     terrain: Terrain
     performer: Performer
     exit: Exit | None = None
+    ramp: Ramp | None = None
+    bike: Bike | None = None
+    separation: Separation | None = None
+    parachute: Parachute | None = None
+    canopy: Canopy | None = None
+    landing_zone: Zone | None = None
+    exclusion_zones: tuple[Zone, ...] = ()
+    criteria: Criteria | None = None
     simulation: Simulation = Field(default_factory=Simulation)
     source_path: str | None = Field(default=None, exclude=True)
     scenario_hash: str = Field(default="", exclude=True)
+
+    @model_validator(mode="after")
+    def _sections_fit_together(self) -> Scenario:
+        problems: list[tuple[Loc, str]] = []
+
+        def require(section: str, because: str) -> None:
+            if getattr(self, section) is None:
+                problems.append(((section,), f"missing section [{section}]; required {because}"))
+
+        if self.ramp is not None:
+            for name in ("bike", "separation", "parachute"):
+                require(name, "when the scenario has a [ramp] (a motorcycle launch)")
+            if self.exit is not None:
+                problems.append((("exit",), "give either [ramp] (a motorcycle launch) or [exit] (a jump), not both"))
+            if self.ramp.on_bike_configuration not in self.performer.drag_areas:
+                names = ", ".join(f'"{n}"' for n in self.performer.drag_areas)
+                problems.append((("ramp", "on_bike_configuration"), f'got "{self.ramp.on_bike_configuration}"; '
+                                 f"expected one of the configurations in performer.drag_areas: {names}"))
+            problems.extend(self._ramp_above_ground())
+        if self.parachute is not None:
+            for name in ("canopy", "landing_zone", "criteria"):
+                require(name, "when the scenario has a [parachute]")
+            if self.separation is not None and self.parachute.pull_time <= self.separation.time:
+                problems.append((("parachute", "pull_time"), f"got {_show(self.parachute.pull_time, 's')}, not after "
+                                 f"separation.time ({_show(self.separation.time, 's')}); expected a pull after the "
+                                 "rider has let go of the bike"))
+        if problems:
+            raise SectionProblems(problems)
+        return self
+
+    def _ramp_above_ground(self) -> list[tuple[Loc, str]]:
+        """The ramp deck must stay above the terrain (profile or flat) over its whole length."""
+        if self.terrain.kind == "grid":
+            return []
+        distance = np.linspace(-self.ramp.length * math.cos(self.ramp.slope), 0.0, 201)
+        deck = self.site.datum_elevation_msl - distance * math.tan(self.ramp.slope)
+        if self.terrain.kind == "flat":
+            ground = np.full_like(distance, self.terrain.elevation_msl)
+        else:
+            d, z = np.array(self.terrain.points, dtype=float).T
+            ground = np.interp(distance, d, z)
+        below = np.nonzero(deck < ground)[0]
+        if below.size == 0:
+            return []
+        i = below[0]
+        return [(("ramp", "length"), f"got {_show(self.ramp.length, 'm')}, but the deck would run into the ground "
+                 f"{_show(-distance[i], 'm')} before the lip (deck {_show(deck[i], 'm')} MSL, ground "
+                 f"{_show(ground[i], 'm')} MSL); expected a ramp that stays above the terrain, i.e. shorter or "
+                 "less steep")]
 
     @property
     def exit_heading_true(self) -> float:

@@ -116,6 +116,9 @@ DIMENSIONS: dict[str, DimensionSpec] = {
         DimensionSpec("impulse", "an impulse", "[force]*[time]", "N*s", "500 N*s", "112 lbf*s", "N*s", "lbf*s"),
         DimensionSpec("force", "a force", "[force]", "N", "4000 N", "899 lbf", "N", "lbf"),
         DimensionSpec(
+            "density", "a density", "[mass]/[length]**3", "kg/m**3", "1.225 kg/m^3", "0.00238 slug/ft^3", "kg/m^3", "slug/ft^3"
+        ),
+        DimensionSpec(
             "acceleration", "an acceleration", "[acceleration]", "m/s**2", "9.8 m/s^2", "1 g0", "m/s^2", "g0"
         ),
     )
@@ -414,7 +417,12 @@ def quantity_type(
     Inside a validation context equal to ``SI_NUMBERS_CONTEXT`` a bare number is
     taken as already SI; elsewhere it is an error.
     """
-    spec = DIMENSIONS[dimension]
+    if dimension == "dimensionless":
+        if expected is None:
+            raise ValueError("a dimensionless quantity_type needs its `expected` text")
+        spec = None
+    else:
+        spec = DIMENSIONS[dimension]
     if expected is None:
         noun = spec.noun.split(" ", 1)[1]
         if gt == 0 and ge is None and lt is None and le is None:
