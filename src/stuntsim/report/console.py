@@ -11,7 +11,7 @@ from stuntsim.simulate.flight import Flight
 
 def flight_table(flight: Flight) -> Table:
     """Events of one flight: time, position, altitude MSL, height AGL, speeds, with units."""
-    table = Table(title=f"{flight.compiled.name}: events (t = 0 at the datum event)")
+    table = Table(title=f"{flight.compiled.name}: events (t = 0 at the datum event; negative on the ramp)")
     for header in ("body", "event", "t [s]", "east [m]", "north [m]", "altitude MSL [m]", "height AGL [m]",
                    "speed [m/s]", "vertical [m/s]"):
         table.add_column(header, justify="left" if header in ("body", "event") else "right")

@@ -168,7 +168,7 @@ def _motorcycle_bodies(scenario) -> tuple[list[ph.Body], np.ndarray]:
         rolling_resistance=ramp.rolling_resistance, next_on_lip="launch",
     )
     launch = ph.Phase(
-        "launch", ph.Kind.FLIGHT, m_total, step, drag_area=together, entry=ph.Entry.LIP, heading=heading,
+        "launch", ph.Kind.FLIGHT, m_total, step, drag_area=together, entry=ph.Entry.LIP, heading=heading, sets_datum=True,
         lip_angle=ramp.lip_angle, duration=ph.Duration.ABSOLUTE, duration_c0=sep.time,
         next_on_time="separation", next_on_contact="impact",
     )

@@ -211,10 +211,12 @@ def _event_active(ev, row):
 
 @numba.njit(cache=True)
 def _enter(b, p_new, t, s, tab, phase, t_entry, t_end, t_fill, nb, elev, meta, wh, we, wn, env, g,
-           entry_t, entry_state):
+           entry_t, entry_state, t_datum):
     """Switch body b to phase p_new at time t: entry action, schedule, monitors."""
     o = 6 * b
     row = tab[b, p_new]
+    if row[ph.SETS_DATUM] > 0.0:
+        t_datum[0] = t
     action = int(row[ph.ENTRY])
     if action == _E_IMPULSE:
         s[o + 3] += row[ph.DV_EAST]
@@ -242,7 +244,7 @@ def _enter(b, p_new, t, s, tab, phase, t_entry, t_end, t_fill, nb, elev, meta, w
         s[o + 5] = -sink
     mode = int(row[ph.DURATION_MODE])
     if mode == _D_ABS:
-        t_end[b] = row[ph.DURATION_C0]
+        t_end[b] = t_datum[0] + row[ph.DURATION_C0]
     elif mode == _D_AIR:
         wx, wy = _wind(s[o], s[o + 1], s[o + 2], elev, meta, wh, we, wn, env)
         air = math.sqrt((s[o + 3] - wx) ** 2 + (s[o + 4] - wy) ** 2 + s[o + 5] ** 2)
@@ -275,7 +277,7 @@ def _record(rec, k, t, s, d, phase, nb, g):
 
 @numba.njit(cache=True)
 def _simulate_one(tab, init, nb, elev, meta, wh, we, wn, env, g, t_max,
-                  entry_t, entry_state, min_clear, min_clear_at, peak_g, contact_from, rec, rec_on):
+                  entry_t, entry_state, min_clear, min_clear_at, peak_g, contact_from, datum, rec, rec_on):
     """Integrate one sample to the end; fills the output views; returns (status, t_final, n_rec)."""
     n = 6 * nb
     s = np.empty(n)
@@ -288,10 +290,12 @@ def _simulate_one(tab, init, nb, elev, meta, wh, we, wn, env, g, t_max,
     t_entry = np.zeros(nb)
     t_end = np.full(nb, np.inf)
     t_fill = np.zeros(nb)
+    t_datum = datum  # one-element view: time of the datum event (0 unless a phase sets it)
+    t_datum[0] = 0.0
     for b in range(nb):
         contact_from[b] = -1
         _enter(b, 0, 0.0, s, tab, phase, t_entry, t_end, t_fill, nb, elev, meta, wh, we, wn, env, g,
-               entry_t, entry_state)
+               entry_t, entry_state, t_datum)
     g0 = np.empty((nb, 3))
     g1 = np.empty((nb, 3))
     t = 0.0
@@ -308,7 +312,7 @@ def _simulate_one(tab, init, nb, elev, meta, wh, we, wn, env, g, t_max,
                     t_end[b] = np.inf
                     break
                 _enter(b, nxt, t, s, tab, phase, t_entry, t_end, t_fill, nb, elev, meta, wh, we, wn, env, g,
-                       entry_t, entry_state)
+                       entry_t, entry_state, t_datum)
                 guard += 1
         active = False
         h = np.inf
@@ -411,16 +415,26 @@ def _simulate_one(tab, init, nb, elev, meta, wh, we, wn, env, g, t_max,
                     min_clear_at[b, p, 1] = s[o + 1]
                     min_clear_at[b, p, 2] = s[o + 2]
         if best_b >= 0:
-            row = tab[best_b, phase[best_b]]
-            if best_ev == _EV_CONTACT:
-                contact_from[best_b] = phase[best_b]
-                nxt = int(row[ph.NEXT_ON_CONTACT])
-            elif best_ev == _EV_HEIGHT:
-                nxt = int(row[ph.NEXT_ON_HEIGHT])
-            else:
-                nxt = int(row[ph.NEXT_ON_LIP])
-            _enter(best_b, nxt, t, s, tab, phase, t_entry, t_end, t_fill, nb, elev, meta, wh, we, wn, env, g,
-                   entry_t, entry_state)
+            # the located event, then any other body's event that happened at the same instant
+            # (rider and bike leave the ramp lip together)
+            for b in range(nb):
+                for ev in range(3):
+                    if not (b == best_b and ev == best_ev):
+                        if g0[b, ev] == np.inf or g0[b, ev] <= 0.0:
+                            continue
+                        if _event_value(ev, b, s, tab, phase, elev, meta) > EVENT_TOLERANCE:
+                            continue
+                    row = tab[b, phase[b]]
+                    if ev == _EV_CONTACT:
+                        contact_from[b] = phase[b]
+                        nxt = int(row[ph.NEXT_ON_CONTACT])
+                    elif ev == _EV_HEIGHT:
+                        nxt = int(row[ph.NEXT_ON_HEIGHT])
+                    else:
+                        nxt = int(row[ph.NEXT_ON_LIP])
+                    _enter(b, nxt, t, s, tab, phase, t_entry, t_end, t_fill, nb, elev, meta, wh, we, wn, env, g,
+                           entry_t, entry_state, t_datum)
+                    break
     if rec_on and n_rec < max_rec:
         _derivative(t, s, work[0], tab, phase, t_entry, t_fill, nb, elev, meta, wh, we, wn, env, g)
         _record(rec, n_rec, t, s, work[0], phase, nb, g)
@@ -431,7 +445,7 @@ def _simulate_one(tab, init, nb, elev, meta, wh, we, wn, env, g, t_max,
 @numba.njit(cache=True, parallel=True)
 def _run_kernel(tables, init, elev, meta, wh, we, wn, env, g, t_max,
                 entry_t, entry_state, min_clear, min_clear_at, peak_g, contact_from,
-                status, t_final, rec, rec_len):
+                status, t_final, t_datum, rec, rec_len):
     n = init.shape[0]
     nb = init.shape[1]
     n_rec = rec.shape[0]
@@ -442,7 +456,7 @@ def _run_kernel(tables, init, elev, meta, wh, we, wn, env, g, t_max,
         st, tf, k = _simulate_one(
             tab, init[i].ravel(), nb, elev, meta, wh, we, wn, e, g, t_max,
             entry_t[i], entry_state[i], min_clear[i], min_clear_at[i], peak_g[i], contact_from[i],
-            rec[ri], i < n_rec,
+            t_datum[i : i + 1], rec[ri], i < n_rec,
         )
         status[i] = st
         t_final[i] = tf
@@ -477,6 +491,8 @@ class EnsembleResult:
     contact_from : (n, B) phase index in which ground contact happened; -1 if none.
     status : (n,) STATUS_DONE or STATUS_TIME_LIMIT.
     final_time : (n,) [s].
+    datum_time : (n,) engine time of the datum event (ramp lip, exit) [s]; phases'
+        scheduled times count from it.
     paths : (n_record, max_steps, 1 + 8B) columns t, then per body east, north, altitude_msl,
         v_east, v_north, v_up, phase, aero load [g]; ``path_length`` rows are valid.
     """
@@ -489,6 +505,7 @@ class EnsembleResult:
     contact_from: np.ndarray
     status: np.ndarray
     final_time: np.ndarray
+    datum_time: np.ndarray
     paths: np.ndarray
     path_length: np.ndarray
 
@@ -557,6 +574,7 @@ def run_ensemble(
     contact_from = np.full((n, nb), -1, np.int64)
     status = np.zeros(n, np.int64)
     t_final = np.zeros(n)
+    t_datum = np.zeros(n)
     n_rec = min(n_record, n)
     rec = np.zeros((max(n_rec, 1), max_record_steps if n_rec else 1, 1 + 8 * nb))
     rec_len = np.zeros(max(n_rec, 1), np.int64)
@@ -564,9 +582,9 @@ def run_ensemble(
         tables, init, terrain.elevation_msl, terrain.meta,
         np.ascontiguousarray(wind.heights_agl, float), np.ascontiguousarray(wind.east, float),
         np.ascontiguousarray(wind.north, float), env, float(gravity), float(max_time),
-        entry_t, entry_state, min_clear, min_clear_at, peak, contact_from, status, t_final, rec, rec_len,
+        entry_t, entry_state, min_clear, min_clear_at, peak, contact_from, status, t_final, t_datum, rec, rec_len,
     )
     return EnsembleResult(
-        entry_t, entry_state, min_clear, min_clear_at, peak, contact_from, status, t_final,
+        entry_t, entry_state, min_clear, min_clear_at, peak, contact_from, status, t_final, t_datum,
         rec[:n_rec], rec_len[:n_rec],
     )

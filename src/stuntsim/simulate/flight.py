@@ -20,7 +20,7 @@ class Event:
 
     body: str
     phase: str
-    time: float
+    time: float  # after the datum event (ramp lip, exit); negative on the ramp
     east: float
     north: float
     altitude_msl: float
@@ -48,6 +48,7 @@ class Flight:
     def events(self) -> list[Event]:
         """Every phase entry of every body, in time order."""
         c, r, terrain = self.compiled, self.raw, self.compiled.terrain
+        t0 = float(r.datum_time[0])
         out = []
         for b, body in enumerate(c.bodies):
             for p, phase in enumerate(body.phases):
@@ -56,7 +57,7 @@ class Flight:
                     continue
                 s = r.entry_state[0, b, p, 6 * b : 6 * b + 6]
                 out.append(Event(
-                    body.name, phase.name, float(t), float(s[0]), float(s[1]), float(s[2]),
+                    body.name, phase.name, float(t) - t0, float(s[0]), float(s[1]), float(s[2]),
                     float(s[2] - terrain.height(s[0], s[1])), float(np.linalg.norm(s[3:])), float(s[5]),
                 ))
         return sorted(out, key=lambda e: (e.time, e.body))
@@ -67,7 +68,7 @@ class Flight:
     def trajectory(self) -> dict[str, np.ndarray]:
         """Recorded path as columns with unit suffixes (``time_s``, ``<body>_altitude_msl_m``, ...)."""
         path = self.raw.path(0)
-        cols: dict[str, np.ndarray] = {"time_s": path[:, 0]}
+        cols: dict[str, np.ndarray] = {"time_s": path[:, 0] - self.raw.datum_time[0]}
         terrain: TerrainGrid = self.compiled.terrain
         for b, body in enumerate(self.compiled.bodies):
             k = 1 + 8 * b

@@ -10,8 +10,12 @@ phase. New stunt phases are new rows, not new engine code.
 
 State layout, per body: ``[east, north, altitude_msl, v_east, v_north, v_up]``
 [m, m, m, m s-1, m s-1, m s-1] in the local ENU frame with its origin at the
-scenario's datum (east/north) and altitudes above mean sea level; ``t = 0`` is the
-datum event (the ramp lip or the exit).
+scenario's datum (east/north) and altitudes above mean sea level.
+
+Time. The engine's clock starts at 0 with the first phase. The datum event (the
+ramp lip, the exit) is the entry into a phase flagged ``sets_datum`` (time 0 if
+none is); scheduled times (separation, pull) count from it, and results report
+times relative to it.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import numpy as np
 X, Y, Z, VX, VY, VZ = range(6)
 STATE_SIZE = 6
 MAX_BODIES = 2
-MAX_PHASES = 8
+MAX_PHASES = 10
 
 
 class Kind(IntEnum):
@@ -50,7 +54,7 @@ class Duration(IntEnum):
     """How a phase's scheduled end is set."""
 
     NONE = 0  # no scheduled end
-    ABSOLUTE = 1  # ends at t = c0
+    ABSOLUTE = 1  # ends c0 after the datum event (t_datum + c0)
     AIRSPEED = 2  # ends c0 + c1 / airspeed_at_entry after entry (Knacke fill time, line stretch)
 
 
@@ -88,8 +92,9 @@ class Duration(IntEnum):
     MAX_BANK,
     REACTION_TIME,
     NEXT_ON_LIP,
-) = range(32)
-N_PARAMS = 32
+    SETS_DATUM,
+) = range(33)
+N_PARAMS = 33
 
 NO_NEXT = -1.0
 
@@ -125,6 +130,7 @@ class Phase:
     exit_height_agl: float = -np.inf
     next_on_height: str | None = None
     next_on_lip: str | None = None
+    sets_datum: bool = False
     entry: Entry = Entry.NONE
     dv_enu: tuple[float, float, float] = (0.0, 0.0, 0.0)
     heading: float = 0.0
@@ -191,6 +197,7 @@ def phase_table(bodies: list[Body]) -> np.ndarray:
             row[EXIT_HEIGHT_AGL] = p.exit_height_agl
             row[NEXT_ON_HEIGHT] = ref(p.next_on_height)
             row[NEXT_ON_LIP] = ref(p.next_on_lip)
+            row[SETS_DATUM] = float(p.sets_datum)
             row[ENTRY] = int(p.entry)
             row[DV_EAST], row[DV_NORTH], row[DV_UP] = p.dv_enu
             row[HEADING] = p.heading
