@@ -138,7 +138,6 @@ def test_simulate_missing_file_exits_2_naming_path(tmp_path):
     )
 
 
-@pytest.mark.xfail(strict=True, reason="bug: cli._user_error prints the message as rich markup, which eats '[performer]'")
 def test_simulate_error_message_keeps_bracketed_section_name(tmp_path):
     """The message for a missing [performer] section names the section with its brackets."""
     text = demo_text()

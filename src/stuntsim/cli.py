@@ -12,12 +12,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from stuntsim import __version__
 from stuntsim.scenario import ScenarioError, list_builtin_scenarios, load_scenario
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="stuntsim: simulator and safety planner for aerial film stunts.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False, help="stuntsim: simulator and safety planner for aerial film stunts.")
 # wide enough for the event and verdict tables when output goes to a file or pipe
 console = Console(width=None if sys.stdout.isatty() else 150)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 150)
@@ -28,7 +29,7 @@ QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress ou
 
 
 def _user_error(message: str) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/bold red] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/bold red] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 

@@ -178,7 +178,6 @@ def test_grid_clearance_on_tilted_plane_equals_point_plane_distance(a, b):
     np.testing.assert_allclose(terrain.clearance(east, north, altitude), want, rtol=1e-9, atol=1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: _gradient_uv uses the edge cell's slope beyond the grid, not 0 as documented")
 def test_grid_clearance_beyond_grid_corner_equals_vertical_height():
     """Beyond a grid corner the ground is level (edge value continued), so clearance equals the height above it."""
     a, b, spacing = 0.3, -0.2, 10.0

@@ -193,6 +193,9 @@ def _gradient_uv(elev, meta, u, v):
         j, fv = _cell(v, meta[5], meta[7], nv)
     else:
         j, fv = 0, 0.0
+    # beyond the grid the edge values continue, so the ground is level there
+    outside_u = nu > 1 and (u < meta[4] or u > meta[4] + meta[6] * (nu - 1))
+    outside_v = nv > 1 and (v < meta[5] or v > meta[5] + meta[7] * (nv - 1))
     if nu > 1 and nv > 1:
         z00 = elev[i, j]
         z10 = elev[i + 1, j]
@@ -204,6 +207,10 @@ def _gradient_uv(elev, meta, u, v):
         gu = (elev[i + 1, 0] - elev[i, 0]) / meta[6]
     elif nv > 1:
         gv = (elev[0, j + 1] - elev[0, j]) / meta[7]
+    if outside_u:
+        gu = 0.0
+    if outside_v:
+        gv = 0.0
     return gu, gv
 
 

@@ -889,6 +889,10 @@ class Criteria(Section):
         [m s-1]
     crosswind_gust_factor : float
         Gust-to-mean ratio applied to the crosswind on the ramp [-].
+    clearance_watch_time : float
+        How long after full canopy terrain clearance still counts as object
+        clearance [s]; after it the canopy is on its approach, where nearing the
+        ground is the landing.
     """
 
     min_separation_at_line_stretch: PositiveLength
@@ -897,6 +901,7 @@ class Criteria(Section):
     max_opening_load: _PositiveNumber
     max_touchdown_vertical_speed: PositiveSpeed
     crosswind_gust_factor: quantity_type("dimensionless", ge=1.0, le=5.0, expected="a plain number from 1 to 5, such as 1.5") = 1.5
+    clearance_watch_time: PositiveDuration = "15 s"
 
 
 # --------------------------------------------------------------------------- root

@@ -112,19 +112,26 @@ def _canopy_phases(scenario, mass: float, step: float) -> list[ph.Phase]:
     return [
         ph.Phase(
             "pilot chute", ph.Kind.FLIGHT, mass, step, drag_area=freefall_area,
-            duration=ph.Duration.AIRSPEED, duration_c0=para.throw_delay,
+            duration=ph.Duration.AFTER_ENTRY, duration_c0=para.throw_delay,
             duration_c1=para.pilot_chute_fill_constant * para.pilot_chute_diameter + para.bridle_length + para.line_length,
             next_on_time="inflation", **common,
         ),
         ph.Phase(
             "inflation", ph.Kind.FLIGHT, mass, INFLATION_TIME_STEP, drag_area=full_area,
             drag_area_start=freefall_area, grow_exponent=para.growth_exponent,
-            duration=ph.Duration.AIRSPEED, duration_c1=para.fill_constant * d0, next_on_time="canopy", **common,
+            duration=ph.Duration.AFTER_ENTRY, duration_c1=para.fill_constant * d0, next_on_time="canopy", **common,
         ),
+        # "canopy" is the full canopy near the object, watched for terrain clearance for
+        # criteria.clearance_watch_time; "approach" is the rest of the flight to the flare
         ph.Phase(
             "canopy", entry=ph.Entry.GLIDE, heading=heading, lift_area=lift, drag_area=drag,
             reaction_time=para.turn_reaction_time, exit_height_agl=canopy.flare_height_agl, next_on_height="flare",
-            **glide, **common,
+            duration=ph.Duration.AFTER_ENTRY, duration_c0=scenario.criteria.clearance_watch_time,
+            next_on_time="approach", **glide, **common,
+        ),
+        ph.Phase(
+            "approach", lift_area=lift, drag_area=drag, exit_height_agl=canopy.flare_height_agl,
+            next_on_height="flare", **glide, **common,
         ),
         ph.Phase("flare", lift_area=flare_lift, drag_area=flare_drag, next_on_contact="touchdown", **glide),
         ph.Phase("touchdown", ph.Kind.FROZEN, mass, step),

@@ -60,7 +60,7 @@ _EV_CONTACT, _EV_HEIGHT, _EV_LIP = 0, 1, 2
 _K = ph.KIND
 _FROZEN, _RAMP, _FLIGHT, _GLIDE = int(ph.Kind.FROZEN), int(ph.Kind.RAMP), int(ph.Kind.FLIGHT), int(ph.Kind.GLIDE)
 _E_IMPULSE, _E_LIP, _E_GLIDE = int(ph.Entry.IMPULSE), int(ph.Entry.LIP), int(ph.Entry.GLIDE)
-_D_ABS, _D_AIR = int(ph.Duration.ABSOLUTE), int(ph.Duration.AIRSPEED)
+_D_ABS, _D_AFTER = int(ph.Duration.ABSOLUTE), int(ph.Duration.AFTER_ENTRY)
 
 
 @numba.njit(cache=True)
@@ -245,7 +245,7 @@ def _enter(b, p_new, t, s, tab, phase, t_entry, t_end, t_fill, nb, elev, meta, w
     mode = int(row[ph.DURATION_MODE])
     if mode == _D_ABS:
         t_end[b] = t_datum[0] + row[ph.DURATION_C0]
-    elif mode == _D_AIR:
+    elif mode == _D_AFTER:
         wx, wy = _wind(s[o], s[o + 1], s[o + 2], elev, meta, wh, we, wn, env)
         air = math.sqrt((s[o + 3] - wx) ** 2 + (s[o + 4] - wy) ** 2 + s[o + 5] ** 2)
         if air < MIN_AIRSPEED:

@@ -55,7 +55,7 @@ class Duration(IntEnum):
 
     NONE = 0  # no scheduled end
     ABSOLUTE = 1  # ends c0 after the datum event (t_datum + c0)
-    AIRSPEED = 2  # ends c0 + c1 / airspeed_at_entry after entry (Knacke fill time, line stretch)
+    AFTER_ENTRY = 2  # ends c0 + c1 / airspeed_at_entry after entry (Knacke fill time, line stretch; c1 = 0: a fixed duration)
 
 
 # column indices of one phase row
