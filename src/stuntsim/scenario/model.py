@@ -809,6 +809,11 @@ class Parachute(Section):
         The off-heading opening the plan also checks, both ways (+/-) [rad].
     turn_reaction_time : float
         From full canopy to the performer steering [s].
+    reported_pull_time : float or None
+        A pull time reported for the real stunt, which reports compare with the
+        solved window [s].
+    reported_pull_time_source : str
+        Where that figure comes from.
     """
 
     pull_time: PositiveDuration
@@ -823,6 +828,8 @@ class Parachute(Section):
     opening_heading_error: Angle = "0 deg"
     off_heading_check: quantity_type("angle", ge=0.0, le=math.pi, expected='an angle from 0 to 180 deg, such as "90 deg"') = "90 deg"
     turn_reaction_time: NonNegativeDuration = "1.5 s"
+    reported_pull_time: PositiveDuration | None = None
+    reported_pull_time_source: str = ""
 
 
 class Canopy(Section):

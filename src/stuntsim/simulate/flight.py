@@ -65,6 +65,14 @@ class Flight:
     def event(self, body: str, phase: str) -> Event | None:
         return next((e for e in self.events() if e.body == body and e.phase == phase), None)
 
+    def distance_between(self, body_a: str, body_b: str) -> tuple[np.ndarray, np.ndarray]:
+        """Time after the datum [s] and the distance between two bodies along the recorded path [m]."""
+        path = self.raw.path(0)
+        a = 1 + 8 * self.compiled.body_index(body_a)
+        b = 1 + 8 * self.compiled.body_index(body_b)
+        gap = np.linalg.norm(path[:, a : a + 3] - path[:, b : b + 3], axis=1)
+        return path[:, 0] - self.raw.datum_time[0], gap
+
     def trajectory(self) -> dict[str, np.ndarray]:
         """Recorded path as columns with unit suffixes (``time_s``, ``<body>_altitude_msl_m``, ...)."""
         path = self.raw.path(0)
