@@ -79,5 +79,42 @@ def simulate(scenario: ScenarioArg, out: OutOption = Path("out")) -> None:
     console.print(f"trajectory written to {path}")
 
 
+@app.command()
+def plan(
+    scenario: ScenarioArg,
+    out: OutOption = Path("out"),
+    png: Annotated[bool, typer.Option("--png/--no-png", help="Also write PNG plots.")] = True,
+    quiet: QuietOption = False,
+) -> None:
+    """The main job: nominal flight, deployment window, wind sensitivity, verdict and HTML report."""
+    model = _load(scenario)
+    from stuntsim.analysis.plan import plan as run_plan
+    from stuntsim.io.export import write_text_atomic
+    from stuntsim.report.console import print_plan
+    from stuntsim.report.html import write_plan_report
+    from stuntsim.report.plots import save_pngs
+    from stuntsim.report.summary import plan_summary_json
+
+    if model.parachute is None:
+        raise _user_error(
+            f'scenario "{model.scenario.name}" has no [parachute] section; `stuntsim plan` needs one '
+            "(use `stuntsim simulate` for a flight without a canopy)"
+        )
+    with console.status("planning: nominal flight, deployment window, wind sensitivity ...", spinner="dots") as status:
+        if quiet:
+            status.stop()
+        result = run_plan(model)
+    print_plan(result, console)
+    name = model.scenario.name
+    written = [
+        write_plan_report(result, out / f"{name}_report.html"),
+        write_text_atomic(out / f"{name}_summary.json", plan_summary_json(result)),
+    ]
+    if png:
+        written += save_pngs(result, out)
+    for path in written:
+        console.print(f"wrote {path}")
+
+
 def main() -> None:  # pragma: no cover - console entry point alias
     app()

@@ -29,3 +29,59 @@ def print_flight(flight: Flight, console: Console) -> None:
     if not flight.completed:
         console.print(f"[yellow]The flight did not end within max_time = {flight.compiled.max_time:g} s.[/yellow]")
     console.print(f"[dim]{DISCLAIMER}[/dim]")
+
+
+def _fmt(x: float, digits: int = 2) -> str:
+    return "n/a" if x != x else f"{x:.{digits}f}"
+
+
+def verdict_table(result) -> Table:
+    """The plan's criteria: value, limit, margin, pass/fail; the binding one marked."""
+    m = result.margins
+    binding = result.binding
+    table = Table(title=f"{result.compiled.name}: verdict {result.verdict} (binding: {m.info[binding].title})")
+    for header in ("criterion", "value", "limit", "margin", "result"):
+        table.add_column(header, justify="left" if header in ("criterion", "limit") else "right")
+    for key in m.keys:
+        info = m.info[key]
+        ok = bool(m.passed(key)[0])
+        mark = "[green]PASS[/green]" if ok else "[bold red]FAIL[/bold red]"
+        name = f"[bold]{info.title} (binding)[/bold]" if key == binding else info.title
+        table.add_row(
+            name, f"{_fmt(m.value[key][0])} {info.unit}", info.limit_text, f"{_fmt(m.margin[key][0])} {info.unit}", mark
+        )
+    return table
+
+
+def print_plan(result, console: Console) -> None:
+    """Verdict, margins, deployment window and wind sensitivity on the console."""
+    colour = "green" if result.go else "red"
+    console.print(f"[bold {colour}]{result.verdict}[/bold {colour}]  {result.scenario.scenario.title}")
+    console.print(verdict_table(result))
+    w, para = result.window, result.scenario.parachute
+    if w.earliest is None:
+        console.print("[bold red]No pull time satisfies every criterion.[/bold red]")
+    else:
+        info = result.margins.info
+        early = info[w.earliest_closed_by].title if w.earliest_closed_by else "end of the range searched"
+        late = info[w.latest_closed_by].title if w.latest_closed_by else "end of the range searched"
+        console.print(
+            f"Deployment window (pull time after the datum event): {w.earliest:.3f} s to {w.latest:.3f} s "
+            f"(width {w.width:.3f} s); opened by [italic]{early}[/italic], closed by [italic]{late}[/italic]. "
+            f"Planned pull: {para.pull_time:.2f} s."
+        )
+        if para.reported_pull_time is not None:
+            inside = w.earliest <= para.reported_pull_time <= w.latest
+            console.print(
+                f"Reported pull time {para.reported_pull_time:.1f} s ({para.reported_pull_time_source}) is "
+                + ("[green]inside[/green]" if inside else "[red]outside[/red]")
+                + " the window this scenario's terrain and canopy give."
+            )
+    wind = Table(title="Wind sensitivity: highest uniform wind with every criterion holding")
+    for header in ("wind from, relative to heading [deg]", "max wind [m/s]", "first failure above it"):
+        wind.add_column(header, justify="right")
+    for d, v, by in zip(result.wind.directions_deg, result.wind.max_speed, result.wind.closed_by):
+        title = result.margins.info[by].title if by else f"none up to {result.wind.speeds[-1]:.0f} m/s"
+        wind.add_row(f"{d:.0f}", "fails in calm air" if v != v else f"{v:.0f}", title)
+    console.print(wind)
+    console.print(f"[dim]{DISCLAIMER}[/dim]")

@@ -272,7 +272,8 @@ def _record(rec, k, t, s, d, phase, nb, g):
         ax = d[6 * b + 3]
         ay = d[6 * b + 4]
         az = d[6 * b + 5] + g
-        rec[k, c + 7] = math.sqrt(ax * ax + ay * ay + az * az) / g
+        # load in units of standard gravity, whatever g the run uses
+        rec[k, c + 7] = math.sqrt(ax * ax + ay * ay + az * az) / STANDARD_GRAVITY
 
 
 @numba.njit(cache=True)
@@ -348,7 +349,7 @@ def _simulate_one(tab, init, nb, elev, meta, wh, we, wn, env, g, t_max,
                 ax = work[0, 6 * b + 3]
                 ay = work[0, 6 * b + 4]
                 az = work[0, 6 * b + 5] + g
-                load = math.sqrt(ax * ax + ay * ay + az * az) / g
+                load = math.sqrt(ax * ax + ay * ay + az * az) / STANDARD_GRAVITY
                 if load > peak_g[b, phase[b]]:
                     peak_g[b, phase[b]] = load
         if rec_on and n_rec < max_rec:

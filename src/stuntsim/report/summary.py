@@ -1,0 +1,60 @@
+"""Machine-readable plan summary (JSON): the verdict, margins, window and provenance."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from stuntsim import DISCLAIMER
+
+
+def _num(x) -> float | None:
+    x = float(x)
+    return None if math.isnan(x) or math.isinf(x) else x
+
+
+def plan_summary(result) -> dict:
+    """A JSON-ready dict; every number in SI with its unit in the key name."""
+    m, w, para = result.margins, result.window, result.scenario.parachute
+    return {
+        "disclaimer": DISCLAIMER,
+        "meta": result.meta,
+        "verdict": result.verdict,
+        "binding_criterion": result.binding,
+        "criteria": {
+            k: {
+                "title": m.info[k].title,
+                "unit": m.info[k].unit,
+                "limit": m.info[k].limit_text,
+                "value": _num(m.value[k][0]),
+                "margin": _num(m.margin[k][0]),
+                "passed": bool(m.passed(k)[0]),
+            }
+            for k in m.keys
+        },
+        "deployment_window": {
+            "earliest_pull_s": w.earliest,
+            "latest_pull_s": w.latest,
+            "earliest_closed_by": w.earliest_closed_by,
+            "latest_closed_by": w.latest_closed_by,
+            "planned_pull_s": para.pull_time,
+            "reported_pull_s": para.reported_pull_time,
+            "reported_pull_source": para.reported_pull_time_source or None,
+        },
+        "wind_sensitivity": {
+            "directions_from_relative_to_heading_deg": [float(d) for d in result.wind.directions_deg],
+            "max_uniform_wind_m_s": [_num(v) for v in result.wind.max_speed],
+            "closed_by": result.wind.closed_by,
+        },
+        "events": [
+            {
+                "body": e.body, "phase": e.phase, "time_s": e.time, "east_m": e.east, "north_m": e.north,
+                "altitude_msl_m": e.altitude_msl, "height_agl_m": e.height_agl, "speed_m_s": e.speed,
+            }
+            for e in result.nominal.events()
+        ],
+    }
+
+
+def plan_summary_json(result) -> str:
+    return json.dumps(plan_summary(result), indent=2)

@@ -1,0 +1,115 @@
+"""The Helsetkopen phases against independent truth, and the deployment window's ends.
+
+Truth: the work-energy theorem on a frictionless incline, the projectile formulas,
+the closed-form finite-mass inflation (drag area k t^2 at constant density, no
+gravity), and the steady glide of a polar.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from stuntsim.analysis.plan import deployment_window, run_cases
+from stuntsim.physics.canopy import glide_coefficients_from_polar
+from stuntsim.physics.terrain import flat_terrain
+from stuntsim.scenario import load_scenario
+from stuntsim.simulate import phases as ph
+from stuntsim.simulate.build import compile_scenario
+from stuntsim.simulate.engine import run_ensemble
+
+G = 9.80665
+
+
+def test_drag_free_ramp_launch_matches_incline_and_projectile_formulas():
+    """Frictionless ramp then vacuum flight: v^2 = 2 g L sin(slope) at the lip, then a parabola at the lip angle."""
+    length, slope, lip, heading, lip_z = 60.0, math.radians(12.0), math.radians(18.0), math.radians(135.0), 1000.0
+    ramp = ph.Phase("ramp", ph.Kind.RAMP, 200.0, 0.01, heading=heading, ramp_slope=slope, ramp_lip_altitude=lip_z,
+                    next_on_lip="air")
+    air = ph.Phase("air", ph.Kind.FLIGHT, 200.0, 0.01, entry=ph.Entry.LIP, heading=heading, lip_angle=lip,
+                   sets_datum=True, duration=ph.Duration.ABSOLUTE, duration_c0=2.5, next_on_time="end")
+    end = ph.Phase("end", ph.Kind.FROZEN, 200.0, 0.01)
+    axis = np.array([math.cos(slope) * math.sin(heading), math.cos(slope) * math.cos(heading), -math.sin(slope)])
+    start = -length * axis + np.array([0.0, 0.0, lip_z])
+    res = run_ensemble(ph.phase_table([ph.Body("b", [ramp, air, end])]), np.array([[[*start, 0, 0, 0]]]),
+                       flat_terrain(0.0))
+    v_lip = math.sqrt(2 * G * length * math.sin(slope))
+    at_lip = res.entry_state[0, 0, 1]
+    assert np.linalg.norm(at_lip[3:]) == pytest.approx(v_lip, rel=1e-9)
+    assert np.linalg.norm(at_lip[:3] - [0, 0, lip_z]) < 1e-6
+    t = 2.5
+    horizontal = v_lip * math.cos(lip) * t
+    final = res.entry_state[0, 0, 2]
+    assert res.entry_time[0, 0, 2] - res.datum_time[0] == pytest.approx(t, abs=1e-12)
+    assert final[0] == pytest.approx(horizontal * math.sin(heading), abs=1e-6)
+    assert final[1] == pytest.approx(horizontal * math.cos(heading), abs=1e-6)
+    assert final[2] == pytest.approx(lip_z + v_lip * math.sin(lip) * t - 0.5 * G * t * t, abs=1e-6)
+
+
+def test_inflation_peak_load_matches_closed_form_finite_mass_opening():
+    """Drag area growing as (t/tf)^2 from zero: the peak load matches the hand-derived closed form.
+
+    With no gravity and constant density, m dv/dt = -rho k t^2 v^2 / 2 gives
+    1/v = a + b t^3 with a = 1/v0 and b = rho k / (6 m); the force F = rho k t^2 v^2 / 2
+    then peaks at t*^3 = a / (2 b).
+    """
+    mass, rho, v0, cda_full, fill = 90.0, 1.1, 40.0, 20.0, 2.0
+    k = cda_full / fill**2
+    a, b = 1.0 / v0, rho * k / (6.0 * mass)
+    # F(t) = (rho k / 2) t^2 / (a + b t^3)^2; dF/dt = 0 -> 2 t (a + b t^3) = 6 b t^4 -> t^3 = a / (2 b)
+    t_star = (a / (2.0 * b)) ** (1.0 / 3.0)
+    assert t_star < fill
+    peak_force = 0.5 * rho * k * t_star**2 / (a + b * t_star**3) ** 2
+    phase = ph.Phase("opening", ph.Kind.FLIGHT, mass, 0.0005, drag_area=cda_full, drag_area_start=0.0,
+                     grow_exponent=2, duration=ph.Duration.AFTER_ENTRY, duration_c1=fill * v0, next_on_time="end")
+    end = ph.Phase("end", ph.Kind.FROZEN, mass, 0.01)
+    env = np.array([[0.0, 1.0, 0.0, rho]])
+    res = run_ensemble(ph.phase_table([ph.Body("b", [phase, end])]), np.array([[[0, 0, 3000.0, v0, 0, 0]]]),
+                       flat_terrain(0.0), env=env, gravity=0.0)
+    assert res.entry_time[0, 0, 1] == pytest.approx(fill, rel=1e-12)  # fill time n D0 / v at entry speed
+    assert res.peak_load[0, 0, 0] * G * mass == pytest.approx(peak_force, rel=1e-4)
+
+
+@pytest.mark.parametrize("rho", [1.225, 0.9])
+def test_canopy_in_still_air_settles_on_polar_sink_rate(rho):
+    """Started off the polar, a canopy in still air settles on its polar scaled by sqrt(rho_ref / rho)."""
+    mass, forward, sink, rho_ref = 85.0, 8.9, 3.1, 1.225
+    lift, drag = glide_coefficients_from_polar(forward, sink, mass, rho_ref, G)
+    glide = ph.Phase("glide", ph.Kind.GLIDE, mass, 0.05, lift_area=float(lift), drag_area=float(drag),
+                     duration=ph.Duration.AFTER_ENTRY, duration_c0=60.0, next_on_time="end")
+    end = ph.Phase("end", ph.Kind.FROZEN, mass, 0.05)
+    env = np.array([[0.0, 1.0, 0.0, rho]])
+    res = run_ensemble(ph.phase_table([ph.Body("b", [glide, end])]), np.array([[[0, 0, 3000.0, 3.0, 2.0, -12.0]]]),
+                       flat_terrain(0.0), env=env)
+    v = res.entry_state[0, 0, 1, 3:]
+    scale = math.sqrt(rho_ref / rho)
+    assert -v[2] == pytest.approx(sink * scale, rel=1e-6)
+    assert math.hypot(v[0], v[1]) == pytest.approx(forward * scale, rel=1e-6)
+
+
+@pytest.fixture(scope="module")
+def helsetkopen():
+    scenario = load_scenario("helsetkopen")
+    compiled = compile_scenario(scenario)
+    return scenario, compiled, deployment_window(scenario, compiled)
+
+
+def test_window_ends_flip_exactly_the_named_criterion(helsetkopen):
+    """Just inside each end every criterion holds; 1 ms outside, exactly the named closing criterion fails."""
+    scenario, compiled, window = helsetkopen
+    assert window.earliest is not None and window.earliest < window.latest
+    step = 0.001
+    pulls = np.array([window.earliest, window.earliest - step, window.latest, window.latest + step])
+    m = run_cases(scenario, compiled, pulls)
+    assert m.passed()[0] and m.passed()[2]
+    assert m.failing(1) == [window.earliest_closed_by]
+    assert m.failing(3) == [window.latest_closed_by]
+
+
+def test_window_contains_planned_pull_and_reports_against_six_seconds(helsetkopen):
+    """The built-in plan's pull lies inside its solved window; the reported six seconds is compared, not assumed."""
+    scenario, _, window = helsetkopen
+    assert window.earliest <= scenario.parachute.pull_time <= window.latest
+    assert scenario.parachute.reported_pull_time == 6.0
