@@ -17,7 +17,8 @@ The criteria (DESIGN.md "Criteria"); those that need a part the scenario lacks
 - ``clearance_off_heading``: the same with the canopy opening off heading by the
   scenario's ``off_heading_check``, both ways.
 - ``full_canopy_height``: height above ground at full canopy.
-- ``opening_load``: peak aerodynamic load during inflation.
+- ``opening_load``: peak aerodynamic load during inflation and the surge into
+  glide (the canopy's first phase).
 - ``landing_zone``: resting point inside the landing zone.
 - ``touchdown_speed``: vertical speed at touchdown.
 - ``bike_exclusion``: the bike's impact point outside every exclusion zone.
@@ -211,7 +212,9 @@ def evaluate(
     add("full_canopy_height", "Height above ground at full canopy", "m",
         f">= {crit.min_full_canopy_height_agl:.0f} m", agl, agl - crit.min_full_canopy_height_agl,
         crit.min_full_canopy_height_agl)
-    load = nominal.peak_load[:, r, compiled.phase_index(rider, "inflation")]
+    # the opening: inflation and the surge into glide under the full canopy
+    load = np.maximum(nominal.peak_load[:, r, compiled.phase_index(rider, "inflation")],
+                      nominal.peak_load[:, r, compiled.phase_index(rider, "canopy")])
     add("opening_load", "Peak opening load", "g", f"<= {crit.max_opening_load:.1f} g", load,
         crit.max_opening_load - load, crit.max_opening_load)
     touchdown = compiled.phase_index(rider, "touchdown")

@@ -263,10 +263,13 @@ def _profile_distance(elev, meta, u, z, best):
 
 
 @numba.njit(cache=True)
-def clearance_kernel(elev, meta, east, north, altitude_msl):
+def clearance_kernel(elev, meta, east, north, altitude_msl, upper_bound=np.inf):
     """Distance from a point to the ground [m]; negative when below the surface.
 
     See the module docstring for how the distance is measured per terrain kind.
+    ``upper_bound`` [m] caps the search: when the true distance exceeds it, a value
+    >= upper_bound (not necessarily the distance) is returned. A running minimum
+    passes its current value, which makes the profile search short.
     """
     h = height_kernel(elev, meta, east, north)
     vertical = altitude_msl - h
@@ -275,6 +278,8 @@ def clearance_kernel(elev, meta, east, north, altitude_msl):
     if nv == 1 and nu > 1:
         if vertical <= 0.0:
             return vertical
+        if vertical > upper_bound:
+            return _profile_distance(elev, meta, u, altitude_msl, upper_bound)
         return _profile_distance(elev, meta, u, altitude_msl, vertical)
     v = meta[2] * east + meta[3] * north
     gu, gv = _gradient_uv(elev, meta, u, v)

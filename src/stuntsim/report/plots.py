@@ -139,7 +139,7 @@ def _path(result, flight, body: str, label: str, colour: str, dash: bool) -> Pat
     at_rest = np.isin(cols[f"{pre}_phase"], list(frozen))
     after_rest = at_rest & np.r_[False, at_rest[:-1]]
     speed = np.where(after_rest, np.nan, cols[f"{pre}_speed_m_s"])
-    load = np.where(at_rest, np.nan, cols[f"{pre}_aero_load_g"])
+    load = np.where(at_rest, np.nan, cols[f"{pre}_felt_load_g"])
     return Path2(
         label, body, colour, dash, cols["time_s"], east, north, _along(result, east, north),
         cols[f"{pre}_altitude_msl_m"], cols[f"{pre}_height_agl_m"], speed, load,

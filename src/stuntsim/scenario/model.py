@@ -845,6 +845,9 @@ class Canopy(Section):
         Air density the polar is stated for [kg m-3].
     flare_height_agl : float
         Height above ground where the flare starts [m].
+    flare_time : float
+        Time over which the brakes go down, lift and drag areas moving linearly
+        from the glide to the flare polar [s].
     bank_gain : float
         Bank angle per heading error toward the landing zone [-].
     max_bank : float
@@ -857,6 +860,7 @@ class Canopy(Section):
     flare_sink_rate: PositiveSpeed
     reference_density: quantity_type("density", gt=0.0, expected='a density such as "1.225 kg/m^3"') = "1.225 kg/m^3"
     flare_height_agl: PositiveLength = "6 m"
+    flare_time: PositiveDuration = "1 s"
     bank_gain: _PositiveNumber = 1.0
     max_bank: quantity_type("angle", gt=0.0, lt=math.pi / 2, expected='an angle between 0 and 90 deg, such as "30 deg"') = "30 deg"
 

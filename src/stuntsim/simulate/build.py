@@ -25,9 +25,11 @@ from stuntsim.simulate.engine import Wind
 #: Integration step while the canopy inflates [s]: the load peaks within a few
 #: tenths of a second, so it is resolved at 5 ms whatever the scenario's step.
 INFLATION_TIME_STEP = 0.005
-#: Integration step in steady canopy flight [s]: the glide is smooth (time constant
-#: of the point-mass glider ~ V/g ~ 1 s).
+#: Integration steps under canopy [s]: near the object (the clearance watch) and
+#: on the approach. The glide is smooth (the point-mass glider's time constant is
+#: ~ V/g ~ 1 s); tests/analysis check the settled polar and the landing.
 GLIDE_TIME_STEP = 0.1
+APPROACH_TIME_STEP = 0.25
 
 
 @dataclass(frozen=True)
@@ -131,9 +133,13 @@ def _canopy_phases(scenario, mass: float, step: float) -> list[ph.Phase]:
         ),
         ph.Phase(
             "approach", lift_area=lift, drag_area=drag, exit_height_agl=canopy.flare_height_agl,
-            next_on_height="flare", **glide, **common,
+            next_on_height="flare", **{**glide, "time_step": APPROACH_TIME_STEP}, **common,
         ),
-        ph.Phase("flare", lift_area=flare_lift, drag_area=flare_drag, next_on_contact="touchdown", **glide),
+        # the brakes go down over canopy.flare_time; no steering in the flare
+        ph.Phase(
+            "flare", lift_area=flare_lift, drag_area=flare_drag, lift_area_start=lift, drag_area_start=drag,
+            grow_exponent=1, grow_time=canopy.flare_time, next_on_contact="touchdown", **{**glide, "bank_gain": 0.0},
+        ),
         ph.Phase("touchdown", ph.Kind.FROZEN, mass, step),
         ph.Phase("impact", ph.Kind.FROZEN, mass, step),
     ]

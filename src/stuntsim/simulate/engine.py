@@ -50,6 +50,7 @@ from stuntsim.simulate import phases as ph
 
 EVENT_TOLERANCE = 1e-7  # [m] |event function| at a located event
 MIN_AIRSPEED = 1.0  # [m s-1] floor in airspeed-scaled durations (c1 / v)
+MIN_GLIDE_AIRSPEED = 1.0  # [m s-1] least horizontal airspeed given to a canopy at full inflation
 
 STATUS_DONE = 0  # every body reached a FROZEN phase
 STATUS_TIME_LIMIT = 1  # max_time reached first
@@ -63,7 +64,7 @@ _E_IMPULSE, _E_LIP, _E_GLIDE = int(ph.Entry.IMPULSE), int(ph.Entry.LIP), int(ph.
 _D_ABS, _D_AFTER = int(ph.Duration.ABSOLUTE), int(ph.Duration.AFTER_ENTRY)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _wind(x, y, z, elev, meta, wh, we, wn, env):
     """Wind (east, north) [m s-1] at a point: layered profile over local AGL, scaled and rotated."""
     agl = z - height_kernel(elev, meta, x, y)
@@ -77,7 +78,7 @@ def _wind(x, y, z, elev, meta, wh, we, wn, env):
     return f * (e * c + n * s), f * (-e * s + n * c)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _density(z, env):
     """Air density [kg m-3]: the standard atmosphere with offset, or a fixed value."""
     if env[ph.ENV_AIR_DENSITY] > 0.0:
@@ -85,7 +86,7 @@ def _density(z, env):
     return density_kernel(z, env[ph.ENV_TEMPERATURE_OFFSET])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _ramp_axis(row):
     """Unit vector down the ramp (east, north, up) from heading and slope."""
     psi = row[ph.HEADING]
@@ -93,7 +94,7 @@ def _ramp_axis(row):
     return math.cos(th) * math.sin(psi), math.cos(th) * math.cos(psi), -math.sin(th)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _derivative(t, s, d, tab, phase, t_entry, t_fill, nb, elev, meta, wh, we, wn, env, g):
     """d(state)/dt for all bodies into ``d``; returns nothing."""
     for b in range(nb):
@@ -131,11 +132,12 @@ def _derivative(t, s, d, tab, phase, t_entry, t_fill, nb, elev, meta, wh, we, wn
         ux = vx - wx
         uy = vy - wy
         uz = vz
+        cda = row[ph.DRAG_AREA]
+        j = int(row[ph.GROW_EXPONENT])
+        fill = t_fill[b] if row[ph.GROW_TIME] <= 0.0 else row[ph.GROW_TIME]
+        if j > 0:
+            cda = inflation_drag_area_kernel(t - t_entry[b], fill, row[ph.DRAG_AREA_START], cda, j)
         if kind == _FLIGHT:
-            cda = row[ph.DRAG_AREA]
-            j = int(row[ph.GROW_EXPONENT])
-            if j > 0:
-                cda = inflation_drag_area_kernel(t - t_entry[b], t_fill[b], row[ph.DRAG_AREA_START], cda, j)
             ax, ay, az = drag_acceleration_kernel(ux, uy, uz, rho, cda, row[ph.MASS])
             d[o + 3] = ax
             d[o + 4] = ay
@@ -152,9 +154,10 @@ def _derivative(t, s, d, tab, phase, t_entry, t_fill, nb, elev, meta, wh, we, wn
                     bank = lim
                 elif bank < -lim:
                     bank = -lim
-            ax, ay, az = glider_aero_acceleration_kernel(
-                ux, uy, uz, row[ph.LIFT_AREA], row[ph.DRAG_AREA], bank, rho, row[ph.MASS]
-            )
+            cla = row[ph.LIFT_AREA]
+            if j > 0:
+                cla = inflation_drag_area_kernel(t - t_entry[b], fill, row[ph.LIFT_AREA_START], cla, j)
+            ax, ay, az = glider_aero_acceleration_kernel(ux, uy, uz, cla, cda, bank, rho, row[ph.MASS])
             d[o + 3] = ax
             d[o + 4] = ay
             d[o + 5] = az - g
@@ -183,7 +186,7 @@ def _rk4(t, s, h, out, work, tab, phase, t_entry, t_fill, nb, elev, meta, wh, we
         out[i] = s[i] + h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _event_value(ev, b, s, tab, phase, elev, meta):
     """Event function of body b: positive before the event, <= 0 once it happened."""
     o = 6 * b
@@ -197,7 +200,7 @@ def _event_value(ev, b, s, tab, phase, elev, meta):
     return agl
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _event_active(ev, row):
     kind = int(row[_K])
     if ev == _EV_LIP:
@@ -230,18 +233,16 @@ def _enter(b, p_new, t, s, tab, phase, t_entry, t_end, t_fill, nb, elev, meta, w
         s[o + 4] = speed * math.cos(lam) * math.cos(psi)
         s[o + 5] = speed * math.sin(lam)
     elif action == _E_GLIDE:
-        rho = _density(s[o + 2], env)
+        # the inflated canopy faces its opening heading: the horizontal airspeed turns to
+        # it (at least MIN_GLIDE_AIRSPEED so lift has a direction); the vertical speed is
+        # kept, and lift and drag then carry the body into glide (the surge's load counts)
         wx, wy = _wind(s[o], s[o + 1], s[o + 2], elev, meta, wh, we, wn, env)
-        cl = row[ph.LIFT_AREA]
-        cd = row[ph.DRAG_AREA]
-        cr = math.sqrt(cl * cl + cd * cd)
-        v = math.sqrt(2.0 * row[ph.MASS] * g / (rho * cr))
-        forward = v * cl / cr
-        sink = v * cd / cr
+        horizontal = math.sqrt((s[o + 3] - wx) ** 2 + (s[o + 4] - wy) ** 2)
+        if horizontal < MIN_GLIDE_AIRSPEED:
+            horizontal = MIN_GLIDE_AIRSPEED
         psi = row[ph.HEADING]
-        s[o + 3] = wx + forward * math.sin(psi)
-        s[o + 4] = wy + forward * math.cos(psi)
-        s[o + 5] = -sink
+        s[o + 3] = wx + horizontal * math.sin(psi)
+        s[o + 4] = wy + horizontal * math.cos(psi)
     mode = int(row[ph.DURATION_MODE])
     if mode == _D_ABS:
         t_end[b] = t_datum[0] + row[ph.DURATION_C0]
@@ -259,6 +260,10 @@ def _enter(b, p_new, t, s, tab, phase, t_entry, t_end, t_fill, nb, elev, meta, w
     entry_t[b, p_new] = t
     for k in range(6 * nb):
         entry_state[b, p_new, k] = s[k]
+    if int(row[_K]) == _FROZEN:  # at rest: the contact velocity stays in entry_state only
+        s[o + 3] = 0.0
+        s[o + 4] = 0.0
+        s[o + 5] = 0.0
 
 
 @numba.njit(cache=True)
@@ -408,8 +413,9 @@ def _simulate_one(tab, init, nb, elev, meta, wh, we, wn, env, g, t_max,
             kind = int(tab[b, phase[b], _K])
             if kind == _FLIGHT or kind == _GLIDE:
                 o = 6 * b
-                c = clearance_kernel(elev, meta, s[o], s[o + 1], s[o + 2])
                 p = phase[b]
+                # only a distance below the phase's minimum so far matters: bound the search by it
+                c = clearance_kernel(elev, meta, s[o], s[o + 1], s[o + 2], min_clear[b, p])
                 if c < min_clear[b, p]:
                     min_clear[b, p] = c
                     min_clear_at[b, p, 0] = s[o]
@@ -488,14 +494,15 @@ class EnsembleResult:
     entry_state : (n, B, P, 6B) state of all bodies when body b entered phase p.
     min_clearance : (n, B, P) minimum distance to terrain during the phase [m]; inf if none.
     min_clearance_at : (n, B, P, 3) where that minimum occurred (east, north, altitude MSL) [m].
-    peak_load : (n, B, P) peak aerodynamic acceleration during the phase [g].
+    peak_load : (n, B, P) peak aerodynamic acceleration during the phase [g] (flight and glide phases).
     contact_from : (n, B) phase index in which ground contact happened; -1 if none.
     status : (n,) STATUS_DONE or STATUS_TIME_LIMIT.
     final_time : (n,) [s].
     datum_time : (n,) engine time of the datum event (ramp lip, exit) [s]; phases'
         scheduled times count from it.
     paths : (n_record, max_steps, 1 + 8B) columns t, then per body east, north, altitude_msl,
-        v_east, v_north, v_up, phase, aero load [g]; ``path_length`` rows are valid.
+        v_east, v_north, v_up, phase, felt load [g] (specific force |a - g|: aerodynamic in
+        flight, ramp contact on the ramp, 1 g at rest); ``path_length`` rows are valid.
     """
 
     entry_time: np.ndarray

@@ -74,7 +74,11 @@ class Flight:
         return path[:, 0] - self.raw.datum_time[0], gap
 
     def trajectory(self) -> dict[str, np.ndarray]:
-        """Recorded path as columns with unit suffixes (``time_s``, ``<body>_altitude_msl_m``, ...)."""
+        """Recorded path as columns with unit suffixes (``time_s``, ``<body>_altitude_msl_m``, ...).
+
+        ``<body>_felt_load_g`` is the specific force the body feels, |a - g| / g0:
+        aerodynamic in flight, the ramp's contact force on the ramp, 1 g at rest.
+        """
         path = self.raw.path(0)
         cols: dict[str, np.ndarray] = {"time_s": path[:, 0] - self.raw.datum_time[0]}
         terrain: TerrainGrid = self.compiled.terrain
@@ -92,7 +96,7 @@ class Flight:
             cols[f"{pre}_v_north_m_s"] = v[:, 1]
             cols[f"{pre}_v_up_m_s"] = v[:, 2]
             cols[f"{pre}_speed_m_s"] = np.linalg.norm(v, axis=1)
-            cols[f"{pre}_aero_load_g"] = path[:, k + 7]
+            cols[f"{pre}_felt_load_g"] = path[:, k + 7]
             cols[f"{pre}_phase"] = names
         return cols
 

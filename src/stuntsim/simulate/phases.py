@@ -47,7 +47,7 @@ class Entry(IntEnum):
     NONE = 0
     IMPULSE = 1  # add (dv_east, dv_north, dv_up)
     LIP = 2  # redirect the velocity to the lip angle at the same speed
-    GLIDE = 3  # the canopy settles into steady glide on the opening heading
+    GLIDE = 3  # the canopy turns the horizontal airspeed to its opening heading (speeds kept)
 
 
 class Duration(IntEnum):
@@ -93,8 +93,10 @@ class Duration(IntEnum):
     REACTION_TIME,
     NEXT_ON_LIP,
     SETS_DATUM,
-) = range(33)
-N_PARAMS = 33
+    LIFT_AREA_START,
+    GROW_TIME,
+) = range(35)
+N_PARAMS = 35
 
 NO_NEXT = -1.0
 
@@ -142,6 +144,8 @@ class Phase:
     traction: float = 0.0
     rolling_resistance: float = 0.0
     lift_area: float = 0.0
+    lift_area_start: float | None = None
+    grow_time: float = 0.0  # > 0: areas grow over this time; 0: over the phase's scheduled duration
     target_east: float = 0.0
     target_north: float = 0.0
     bank_gain: float = 0.0
@@ -209,6 +213,8 @@ def phase_table(bodies: list[Body]) -> np.ndarray:
             row[TRACTION] = p.traction
             row[ROLLING_RESISTANCE] = p.rolling_resistance
             row[LIFT_AREA] = p.lift_area
+            row[LIFT_AREA_START] = p.lift_area if p.lift_area_start is None else p.lift_area_start
+            row[GROW_TIME] = p.grow_time
             row[TARGET_EAST] = p.target_east
             row[TARGET_NORTH] = p.target_north
             row[BANK_GAIN] = p.bank_gain
