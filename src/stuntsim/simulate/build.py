@@ -107,6 +107,7 @@ def _canopy_phases(scenario, mass: float, step: float) -> list[ph.Phase]:
     d0 = float(nominal_diameter_from_area(para.canopy_area))
     heading = scenario.site.heading_true + para.opening_heading_error
     common = dict(next_on_contact="impact")
+    watched = dict(monitor_clearance=True, **common)  # object clearance counts in these phases
     glide = dict(
         kind=ph.Kind.GLIDE, mass=mass, time_step=GLIDE_TIME_STEP, target_east=lz.east, target_north=lz.north,
         bank_gain=canopy.bank_gain, max_bank=canopy.max_bank,
@@ -116,12 +117,12 @@ def _canopy_phases(scenario, mass: float, step: float) -> list[ph.Phase]:
             "pilot chute", ph.Kind.FLIGHT, mass, step, drag_area=freefall_area,
             duration=ph.Duration.AFTER_ENTRY, duration_c0=para.throw_delay,
             duration_c1=para.pilot_chute_fill_constant * para.pilot_chute_diameter + para.bridle_length + para.line_length,
-            next_on_time="inflation", **common,
+            next_on_time="inflation", **watched,
         ),
         ph.Phase(
             "inflation", ph.Kind.FLIGHT, mass, INFLATION_TIME_STEP, drag_area=full_area,
             drag_area_start=freefall_area, grow_exponent=para.growth_exponent,
-            duration=ph.Duration.AFTER_ENTRY, duration_c1=para.fill_constant * d0, next_on_time="canopy", **common,
+            duration=ph.Duration.AFTER_ENTRY, duration_c1=para.fill_constant * d0, next_on_time="canopy", **watched,
         ),
         # "canopy" is the full canopy near the object, watched for terrain clearance for
         # criteria.clearance_watch_time; "approach" is the rest of the flight to the flare
@@ -129,7 +130,7 @@ def _canopy_phases(scenario, mass: float, step: float) -> list[ph.Phase]:
             "canopy", entry=ph.Entry.GLIDE, heading=heading, lift_area=lift, drag_area=drag,
             reaction_time=para.turn_reaction_time, exit_height_agl=canopy.flare_height_agl, next_on_height="flare",
             duration=ph.Duration.AFTER_ENTRY, duration_c0=scenario.criteria.clearance_watch_time,
-            next_on_time="approach", **glide, **common,
+            next_on_time="approach", **glide, **watched,
         ),
         ph.Phase(
             "approach", lift_area=lift, drag_area=drag, exit_height_agl=canopy.flare_height_agl,
@@ -150,7 +151,9 @@ def _jump_bodies(scenario) -> tuple[list[ph.Body], np.ndarray]:
     p, ex, step = scenario.performer, scenario.exit, scenario.simulation.time_step
     area = p.drag_areas[p.freefall_configuration]
     has_canopy = getattr(scenario, "parachute", None) is not None
-    freefall = ph.Phase("freefall", ph.Kind.FLIGHT, p.mass, step, drag_area=area, next_on_contact="impact")
+    freefall = ph.Phase(
+        "freefall", ph.Kind.FLIGHT, p.mass, step, drag_area=area, next_on_contact="impact", monitor_clearance=True
+    )
     if has_canopy:
         freefall = replace(
             freefall, duration=ph.Duration.ABSOLUTE, duration_c0=scenario.parachute.pull_time, next_on_time="pilot chute"
@@ -192,6 +195,7 @@ def _motorcycle_bodies(scenario) -> tuple[list[ph.Body], np.ndarray]:
             "separation", ph.Kind.FLIGHT, p.mass, step, drag_area=p.drag_areas[p.freefall_configuration],
             entry=ph.Entry.IMPULSE, dv_enu=tuple(push / p.mass), duration=ph.Duration.ABSOLUTE,
             duration_c0=scenario.parachute.pull_time, next_on_time="pilot chute", next_on_contact="impact",
+            monitor_clearance=True,
         ),
         *_canopy_phases(scenario, p.mass, step),
     ])

@@ -304,6 +304,8 @@ def _simulate_one(tab, init, nb, elev, meta, wh, we, wn, env, g, t_max,
                entry_t, entry_state, t_datum)
     g0 = np.empty((nb, 3))
     g1 = np.empty((nb, 3))
+    last_clear = np.full(nb, -np.inf)  # lower bound of the distance to terrain at last_at
+    last_at = np.zeros((nb, 3))
     t = 0.0
     n_rec = 0
     max_rec = rec.shape[0]
@@ -408,14 +410,24 @@ def _simulate_one(tab, init, nb, elev, meta, wh, we, wn, env, g, t_max,
         for k in range(n):
             s[k] = trial[k]
         t = t_sched if hit_sched else t + h
-        # clearance monitors at the accepted state
+        # clearance monitors at the accepted state, in the phases that ask for them. The
+        # distance to terrain is 1-Lipschitz in position, so while the last computed
+        # distance (a lower bound) minus the distance travelled since stays above the
+        # phase's minimum, no new minimum is possible and the search is skipped.
         for b in range(nb):
-            kind = int(tab[b, phase[b], _K])
-            if kind == _FLIGHT or kind == _GLIDE:
+            p = phase[b]
+            if tab[b, p, ph.MONITOR_CLEARANCE] > 0.0:
                 o = 6 * b
-                p = phase[b]
+                travel = math.sqrt((s[o] - last_at[b, 0]) ** 2 + (s[o + 1] - last_at[b, 1]) ** 2
+                                   + (s[o + 2] - last_at[b, 2]) ** 2)
+                if last_clear[b] - travel > min_clear[b, p]:
+                    continue
                 # only a distance below the phase's minimum so far matters: bound the search by it
                 c = clearance_kernel(elev, meta, s[o], s[o + 1], s[o + 2], min_clear[b, p])
+                last_clear[b] = c
+                last_at[b, 0] = s[o]
+                last_at[b, 1] = s[o + 1]
+                last_at[b, 2] = s[o + 2]
                 if c < min_clear[b, p]:
                     min_clear[b, p] = c
                     min_clear_at[b, p, 0] = s[o]
@@ -492,7 +504,8 @@ class EnsembleResult:
     ----------
     entry_time : (n, B, P) time each phase was entered [s]; NaN if never.
     entry_state : (n, B, P, 6B) state of all bodies when body b entered phase p.
-    min_clearance : (n, B, P) minimum distance to terrain during the phase [m]; inf if none.
+    min_clearance : (n, B, P) minimum distance to terrain during the phase [m], in phases
+        flagged ``monitor_clearance``; inf elsewhere.
     min_clearance_at : (n, B, P, 3) where that minimum occurred (east, north, altitude MSL) [m].
     peak_load : (n, B, P) peak aerodynamic acceleration during the phase [g] (flight and glide phases).
     contact_from : (n, B) phase index in which ground contact happened; -1 if none.

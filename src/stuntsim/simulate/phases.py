@@ -95,8 +95,9 @@ class Duration(IntEnum):
     SETS_DATUM,
     LIFT_AREA_START,
     GROW_TIME,
-) = range(35)
-N_PARAMS = 35
+    MONITOR_CLEARANCE,
+) = range(36)
+N_PARAMS = 36
 
 NO_NEXT = -1.0
 
@@ -146,6 +147,7 @@ class Phase:
     lift_area: float = 0.0
     lift_area_start: float | None = None
     grow_time: float = 0.0  # > 0: areas grow over this time; 0: over the phase's scheduled duration
+    monitor_clearance: bool = False  # keep the minimum distance to terrain during this phase
     target_east: float = 0.0
     target_north: float = 0.0
     bank_gain: float = 0.0
@@ -215,6 +217,7 @@ def phase_table(bodies: list[Body]) -> np.ndarray:
             row[LIFT_AREA] = p.lift_area
             row[LIFT_AREA_START] = p.lift_area if p.lift_area_start is None else p.lift_area_start
             row[GROW_TIME] = p.grow_time
+            row[MONITOR_CLEARANCE] = float(p.monitor_clearance)
             row[TARGET_EAST] = p.target_east
             row[TARGET_NORTH] = p.target_north
             row[BANK_GAIN] = p.bank_gain
