@@ -113,3 +113,34 @@ def test_window_contains_planned_pull_and_reports_against_six_seconds(helsetkope
     scenario, _, window = helsetkopen
     assert window.earliest <= scenario.parachute.pull_time <= window.latest
     assert scenario.parachute.reported_pull_time == 6.0
+
+
+def test_criteria_values_converge_when_every_step_halves(monkeypatch):
+    """Halving every integration step moves each Helsetkopen criterion value by less than its tolerance.
+
+    Tolerances: clearance is sampled at accepted steps, so its minimum can move by
+    about half the distance flown in one step (17 m/s * 0.02 s / 2 ~ 0.2 m); the
+    others are integration error.
+    """
+    import stuntsim.simulate.build as build
+    from stuntsim.analysis.criteria import evaluate
+    from stuntsim.simulate.flight import fly
+
+    scenario = load_scenario("helsetkopen")
+
+    def values(factor):
+        monkeypatch.setattr(build, "INFLATION_TIME_STEP", 0.01 * factor)
+        monkeypatch.setattr(build, "GLIDE_TIME_STEP", 0.2 * factor)
+        monkeypatch.setattr(build, "APPROACH_TIME_STEP", 0.5 * factor)
+        sim = scenario.simulation.model_copy(update={"time_step": scenario.simulation.time_step * factor})
+        ramp = scenario.ramp.model_copy(update={"time_step": scenario.ramp.time_step * factor})
+        s = scenario.model_copy(update={"simulation": sim, "ramp": ramp})
+        compiled = build.compile_scenario(s)
+        flight = fly(compiled, record=False)
+        m = evaluate(s, compiled, flight.raw, [], compiled.env)
+        return {k: float(m.value[k][0]) for k in m.keys}
+
+    coarse, fine = values(1.0), values(0.5)
+    tolerance = {"clearance": 0.3, "landing_zone": 1.0, "opening_load": 0.01, "touchdown_speed": 0.02}
+    for key in coarse:
+        assert abs(coarse[key] - fine[key]) <= tolerance.get(key, 1e-3), (key, coarse[key], fine[key])

@@ -22,14 +22,14 @@ from stuntsim.physics.wind import power_law_layers, wind_components_from_speed_d
 from stuntsim.simulate import phases as ph
 from stuntsim.simulate.engine import Wind
 
-#: Integration step while the canopy inflates [s]: the load peaks within a few
-#: tenths of a second, so it is resolved at 5 ms whatever the scenario's step.
-INFLATION_TIME_STEP = 0.005
-#: Integration steps under canopy [s]: near the object (the clearance watch) and
-#: on the approach. The glide is smooth (the point-mass glider's time constant is
-#: ~ V/g ~ 1 s); tests/analysis check the settled polar and the landing.
-GLIDE_TIME_STEP = 0.1
-APPROACH_TIME_STEP = 0.25
+#: Integration steps of the phases whose step is not the scenario's [s]: inflation
+#: (the load peaks within a few tenths of a second), under canopy near the object
+#: (the clearance watch) and on the approach (a smooth glide; the point-mass glider's
+#: time constant is ~ V/g ~ 1 s). tests/analysis/test_plan_physics.py checks that
+#: halving them moves no criterion value by more than its stated tolerance.
+INFLATION_TIME_STEP = 0.01
+GLIDE_TIME_STEP = 0.2
+APPROACH_TIME_STEP = 0.5
 
 
 @dataclass(frozen=True)
@@ -181,8 +181,11 @@ def _motorcycle_bodies(scenario) -> tuple[list[ph.Body], np.ndarray]:
         "ramp", ph.Kind.RAMP, m_total, ramp.time_step, drag_area=together, heading=heading,
         ramp_slope=ramp.slope, ramp_lip_altitude=lip_z, target_speed=ramp.target_speed,
         drive_power=bike.drive_power, traction=ramp.traction_coefficient,
-        rolling_resistance=ramp.rolling_resistance, next_on_lip="launch",
+        rolling_resistance=ramp.rolling_resistance, next_on_lip="launch", next_on_speed="ramp hold",
     )
+    # reaching the target speed is a located event: the throttle law switches there
+    # (full throttle below, hold above), a kink a fixed step would smear
+    hold_phase = replace(ramp_phase, name="ramp hold", next_on_speed=None)
     launch = ph.Phase(
         "launch", ph.Kind.FLIGHT, m_total, step, drag_area=together, entry=ph.Entry.LIP, heading=heading, sets_datum=True,
         lip_angle=ramp.lip_angle, duration=ph.Duration.ABSOLUTE, duration_c0=sep.time,
@@ -190,7 +193,7 @@ def _motorcycle_bodies(scenario) -> tuple[list[ph.Body], np.ndarray]:
     )
     push = _unit_vector(heading + sep.push_azimuth, sep.push_elevation) * sep.impulse
     rider = ph.Body(p.name, [
-        ramp_phase, launch,
+        ramp_phase, hold_phase, launch,
         ph.Phase(
             "separation", ph.Kind.FLIGHT, p.mass, step, drag_area=p.drag_areas[p.freefall_configuration],
             entry=ph.Entry.IMPULSE, dv_enu=tuple(push / p.mass), duration=ph.Duration.ABSOLUTE,
@@ -200,7 +203,7 @@ def _motorcycle_bodies(scenario) -> tuple[list[ph.Body], np.ndarray]:
         *_canopy_phases(scenario, p.mass, step),
     ])
     bike_body = ph.Body("bike", [
-        ramp_phase, launch,
+        ramp_phase, hold_phase, launch,
         ph.Phase(
             "separation", ph.Kind.FLIGHT, bike.mass, step, drag_area=bike.drag_area, entry=ph.Entry.IMPULSE,
             dv_enu=tuple(-push / bike.mass), next_on_contact="impact",

@@ -10,7 +10,8 @@ derivative of each body is chosen by its current phase (see
 Stepping. Classic fourth-order Runge-Kutta with the step of the finest active
 phase. A step that would pass a scheduled event (a pull time, a separation, the
 end of a fill time) is shortened to end exactly on it. State events (ground
-contact, a height above ground, reaching the ramp lip) are found by their sign
+contact, a height above ground, reaching the ramp lip, reaching the target
+speed on the ramp) are found by their sign
 change over a step and located by the Illinois regula falsi on the RK4 step
 length from the step's start, to ``EVENT_TOLERANCE`` in the event function
 (1e-7 m), then the body changes phase there.
@@ -56,7 +57,8 @@ STATUS_DONE = 0  # every body reached a FROZEN phase
 STATUS_TIME_LIMIT = 1  # max_time reached first
 
 # event kinds
-_EV_CONTACT, _EV_HEIGHT, _EV_LIP = 0, 1, 2
+_EV_CONTACT, _EV_HEIGHT, _EV_LIP, _EV_SPEED = 0, 1, 2, 3
+_N_EVENTS = 4
 
 _K = ph.KIND
 _FROZEN, _RAMP, _FLIGHT, _GLIDE = int(ph.Kind.FROZEN), int(ph.Kind.RAMP), int(ph.Kind.FLIGHT), int(ph.Kind.GLIDE)
@@ -194,6 +196,8 @@ def _event_value(ev, b, s, tab, phase, elev, meta):
     if ev == _EV_LIP:
         rx, ry, rz = _ramp_axis(row)
         return -(s[o] * rx + s[o + 1] * ry + (s[o + 2] - row[ph.RAMP_LIP_ALTITUDE]) * rz)
+    if ev == _EV_SPEED:
+        return row[ph.TARGET_SPEED] - math.sqrt(s[o + 3] ** 2 + s[o + 4] ** 2 + s[o + 5] ** 2)
     agl = s[o + 2] - height_kernel(elev, meta, s[o], s[o + 1])
     if ev == _EV_HEIGHT:
         return agl - row[ph.EXIT_HEIGHT_AGL]
@@ -205,6 +209,8 @@ def _event_active(ev, row):
     kind = int(row[_K])
     if ev == _EV_LIP:
         return kind == _RAMP and row[ph.NEXT_ON_LIP] >= 0.0
+    if ev == _EV_SPEED:
+        return kind == _RAMP and row[ph.NEXT_ON_SPEED] >= 0.0
     if kind != _FLIGHT and kind != _GLIDE:
         return False
     if ev == _EV_HEIGHT:
@@ -302,8 +308,8 @@ def _simulate_one(tab, init, nb, elev, meta, wh, we, wn, env, g, t_max,
         contact_from[b] = -1
         _enter(b, 0, 0.0, s, tab, phase, t_entry, t_end, t_fill, nb, elev, meta, wh, we, wn, env, g,
                entry_t, entry_state, t_datum)
-    g0 = np.empty((nb, 3))
-    g1 = np.empty((nb, 3))
+    g0 = np.empty((nb, _N_EVENTS))
+    g1 = np.empty((nb, _N_EVENTS))
     last_clear = np.full(nb, -np.inf)  # lower bound of the distance to terrain at last_at
     last_at = np.zeros((nb, 3))
     t = 0.0
@@ -346,7 +352,7 @@ def _simulate_one(tab, init, nb, elev, meta, wh, we, wn, env, g, t_max,
             hit_sched = True
         for b in range(nb):
             row = tab[b, phase[b]]
-            for ev in range(3):
+            for ev in range(_N_EVENTS):
                 g0[b, ev] = _event_value(ev, b, s, tab, phase, elev, meta) if _event_active(ev, row) else np.inf
         _rk4(t, s, h, trial, work, tab, phase, t_entry, t_fill, nb, elev, meta, wh, we, wn, env, g)
         # peak aerodynamic load from k1 (the derivative at the step's start)
@@ -367,7 +373,7 @@ def _simulate_one(tab, init, nb, elev, meta, wh, we, wn, env, g, t_max,
         best_b = -1
         best_ev = -1
         for b in range(nb):
-            for ev in range(3):
+            for ev in range(_N_EVENTS):
                 if g0[b, ev] == np.inf or g0[b, ev] <= 0.0:
                     continue
                 g1[b, ev] = _event_value(ev, b, trial, tab, phase, elev, meta)
@@ -437,7 +443,7 @@ def _simulate_one(tab, init, nb, elev, meta, wh, we, wn, env, g, t_max,
             # the located event, then any other body's event that happened at the same instant
             # (rider and bike leave the ramp lip together)
             for b in range(nb):
-                for ev in range(3):
+                for ev in range(_N_EVENTS):
                     if not (b == best_b and ev == best_ev):
                         if g0[b, ev] == np.inf or g0[b, ev] <= 0.0:
                             continue
@@ -449,6 +455,8 @@ def _simulate_one(tab, init, nb, elev, meta, wh, we, wn, env, g, t_max,
                         nxt = int(row[ph.NEXT_ON_CONTACT])
                     elif ev == _EV_HEIGHT:
                         nxt = int(row[ph.NEXT_ON_HEIGHT])
+                    elif ev == _EV_SPEED:
+                        nxt = int(row[ph.NEXT_ON_SPEED])
                     else:
                         nxt = int(row[ph.NEXT_ON_LIP])
                     _enter(b, nxt, t, s, tab, phase, t_entry, t_end, t_fill, nb, elev, meta, wh, we, wn, env, g,

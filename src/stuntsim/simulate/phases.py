@@ -5,7 +5,8 @@ phases. A phase is one row of floats: which derivative it uses (its kind), its
 configuration (mass, drag area, canopy coefficients, ramp figures), how it is
 entered (an impulse, the kick at the ramp lip, the canopy settling into glide)
 and how it ends (a scheduled time, a duration that depends on the airspeed at
-entry, a height above ground, reaching the ramp lip, or ground contact), each exit naming the next
+entry, a height above ground, reaching the ramp lip or the target speed, or
+ground contact), each exit naming the next
 phase. New stunt phases are new rows, not new engine code.
 
 State layout, per body: ``[east, north, altitude_msl, v_east, v_north, v_up]``
@@ -29,7 +30,7 @@ import numpy as np
 X, Y, Z, VX, VY, VZ = range(6)
 STATE_SIZE = 6
 MAX_BODIES = 2
-MAX_PHASES = 10
+MAX_PHASES = 12
 
 
 class Kind(IntEnum):
@@ -96,8 +97,9 @@ class Duration(IntEnum):
     LIFT_AREA_START,
     GROW_TIME,
     MONITOR_CLEARANCE,
-) = range(36)
-N_PARAMS = 36
+    NEXT_ON_SPEED,
+) = range(37)
+N_PARAMS = 37
 
 NO_NEXT = -1.0
 
@@ -133,6 +135,7 @@ class Phase:
     exit_height_agl: float = -np.inf
     next_on_height: str | None = None
     next_on_lip: str | None = None
+    next_on_speed: str | None = None  # RAMP: the speed reaches target_speed
     sets_datum: bool = False
     entry: Entry = Entry.NONE
     dv_enu: tuple[float, float, float] = (0.0, 0.0, 0.0)
@@ -178,6 +181,7 @@ def phase_table(bodies: list[Body]) -> np.ndarray:
     table[:, :, NEXT_ON_CONTACT] = NO_NEXT
     table[:, :, NEXT_ON_HEIGHT] = NO_NEXT
     table[:, :, NEXT_ON_LIP] = NO_NEXT
+    table[:, :, NEXT_ON_SPEED] = NO_NEXT
     table[:, :, EXIT_HEIGHT_AGL] = -np.inf
     table[:, :, TIME_STEP] = 1.0
     for b, body in enumerate(bodies):
@@ -203,6 +207,7 @@ def phase_table(bodies: list[Body]) -> np.ndarray:
             row[EXIT_HEIGHT_AGL] = p.exit_height_agl
             row[NEXT_ON_HEIGHT] = ref(p.next_on_height)
             row[NEXT_ON_LIP] = ref(p.next_on_lip)
+            row[NEXT_ON_SPEED] = ref(p.next_on_speed)
             row[SETS_DATUM] = float(p.sets_datum)
             row[ENTRY] = int(p.entry)
             row[DV_EAST], row[DV_NORTH], row[DV_UP] = p.dv_enu
