@@ -43,7 +43,18 @@ from pydantic import (
 )
 
 from stuntsim.scenario.terrain_files import TerrainFileError, read_elevation_grid, read_profile_csv
+from stuntsim.scenario.uncertain_inputs import (
+    DISTRIBUTION_PARAMETERS,
+    NORMAL_REACH,
+    OPTIONAL_PARAMETERS,
+    PLAIN_PARAMETERS,
+    SUPPORTED_INPUTS,
+    InputSpec,
+    distribution_support,
+)
 from stuntsim.scenario.units import (
+    DIMENSIONS,
+    DISPLAY_UNITS,
     Angle,
     Bearing,
     FieldValueError,
@@ -62,6 +73,7 @@ from stuntsim.scenario.units import (
     parse_quantity,
     quantity_type,
     si_float,
+    unit_registry,
 )
 
 if TYPE_CHECKING:
@@ -86,6 +98,8 @@ __all__ = [
     "Simulation",
     "Site",
     "Terrain",
+    "UncertainInput",
+    "Uncertainty",
     "Wind",
     "WindLayer",
 ]
@@ -915,6 +929,305 @@ class Criteria(Section):
     clearance_watch_time: PositiveDuration = "15 s"
 
 
+# --------------------------------------------------------------------------- [uncertainty]
+_UNCERTAIN_PARAMETERS = ("mean", "sd", "low", "high", "median", "sigma", "mode", "values", "weights")
+
+
+def _show_dimension(value_si: float, dimension: str) -> str:
+    """An SI value in the dimension's display unit for a message: ``(0.0, "time")`` -> ``"0 s"``."""
+    if dimension == "dimensionless":
+        return f"{value_si:,.4g}"
+    unit = DISPLAY_UNITS[dimension].unit
+    factor = float(unit_registry.Quantity(1, unit).to_base_units().magnitude)
+    return f"{value_si / factor:,.4g} {unit}"
+
+
+def _dimension_expected(dimension: str) -> str:
+    if dimension == "dimensionless":
+        return "a plain number without quotes or unit, such as 0.5"
+    spec = DIMENSIONS[dimension]
+    return f'{spec.noun} such as "{spec.example}" or "{spec.alternative}"'
+
+
+def _noun(dimension: str) -> str:
+    return "a plain number" if dimension == "dimensionless" else DIMENSIONS[dimension].noun
+
+
+def _listing(names: Any) -> str:
+    return ", ".join(f'"{name}"' for name in names)
+
+
+class UncertainInput(Section):
+    """One ``[[uncertainty.inputs]]`` table: a scenario value and its distribution.
+
+    Attributes
+    ----------
+    name : str
+        A key of :data:`stuntsim.scenario.uncertain_inputs.SUPPORTED_INPUTS`
+        (``"parachute.pull_time"``, ``"wind.speed_factor"``, ...).
+    distribution : {"normal", "truncated_normal", "uniform", "lognormal", "triangular", "choice"}
+        The distribution; only its own parameters may be given.
+    mean, sd : float or None
+        normal and truncated_normal [SI unit of the input]; sd > 0.
+    low, high : float or None
+        truncated_normal, uniform, triangular: the bounds, low < high [SI].
+    median : float or None
+        lognormal: the median, positive [SI].
+    sigma : float or None
+        lognormal: standard deviation of ln X, positive [-].
+    mode : float or None
+        triangular: the most likely value, low <= mode <= high [SI].
+    values : tuple of float or None
+        choice: the values to choose from [SI].
+    weights : tuple of float or None
+        choice: relative weights (>= 0, positive sum; normalised when drawn) [-];
+        equal weights when omitted.
+
+    Notes
+    -----
+    Dimensional parameters are strings with the unit of the named input
+    (``mean = "4 s"`` for ``parachute.pull_time``); plain-number inputs
+    (``wind.speed_factor``, ``ramp.traction_coefficient``) and ``sigma`` and
+    ``weights`` are plain numbers. The values the sampler can reach
+    (:func:`~stuntsim.scenario.uncertain_inputs.distribution_support`) must lie
+    inside the input's physical domain: a normal reaches about 8.2 sd from its
+    mean, so a wide normal of a positive quantity must be a truncated_normal.
+    """
+
+    name: str = Field(description="the name of a supported uncertain input, such as \"parachute.pull_time\"")
+    distribution: Literal["normal", "truncated_normal", "uniform", "lognormal", "triangular", "choice"] = Field(
+        description='one of "normal", "truncated_normal", "uniform", "lognormal", "triangular", "choice"'
+    )
+    mean: float | None = None
+    sd: float | None = None
+    low: float | None = None
+    high: float | None = None
+    median: float | None = None
+    sigma: float | None = None
+    mode: float | None = None
+    values: tuple[float, ...] | None = None
+    weights: tuple[float, ...] | None = None
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The parameters given (SI), by name."""
+        return {key: getattr(self, key) for key in _UNCERTAIN_PARAMETERS if getattr(self, key) is not None}
+
+    @property
+    def support(self) -> tuple[float, float]:
+        """The least and greatest value the sampler can draw [SI]."""
+        return distribution_support(self.distribution, self.parameters)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse_parameters(cls, data: Any, info: ValidationInfo) -> Any:
+        if not isinstance(data, dict):
+            return data
+        context = info.context if isinstance(info.context, dict) else {}
+        problems: list[tuple[Loc, str]] = []
+        allowed_keys = cls.toml_keys()
+        for key in data:
+            if key not in allowed_keys:
+                close = difflib.get_close_matches(str(key), allowed_keys, n=1)
+                hint = f' Did you mean "{close[0]}"?' if close else ""
+                problems.append(((key,), f'unknown key "{key}".{hint} The keys allowed in each '
+                                 f"[[uncertainty.inputs]] table are: {', '.join(allowed_keys)}"))
+        name, distribution = data.get("name"), data.get("distribution")
+        spec = None
+        if name is not None:
+            spec = SUPPORTED_INPUTS.get(name) if isinstance(name, str) else None
+            if spec is None:
+                close = difflib.get_close_matches(str(name), list(SUPPORTED_INPUTS), n=1, cutoff=0.5)
+                hint = f' (did you mean "{close[0]}"?)' if close else ""
+                problems.append((("name",), f"got {describe_value(name)}{hint}; expected one of the supported "
+                                 f"inputs: {_listing(SUPPORTED_INPUTS)}"))
+        if distribution is not None and distribution not in DISTRIBUTION_PARAMETERS:
+            problems.append((("distribution",), f"got {describe_value(distribution)}; expected one of "
+                             f"{_listing(DISTRIBUTION_PARAMETERS)}"))
+            distribution = None
+        if name is None or distribution is None:  # pydantic reports a missing key
+            if problems:
+                raise SectionProblems(problems)
+            return data
+        takes = DISTRIBUTION_PARAMETERS[distribution]
+        takes_text = " and ".join(takes)
+        for key in _UNCERTAIN_PARAMETERS:
+            if key in data and key not in takes:
+                owners = [d for d, keys in DISTRIBUTION_PARAMETERS.items() if key in keys]
+                problems.append(((key,), f'not used when distribution is "{distribution}" (it takes {takes_text}; '
+                                 f"{key} belongs to {' or '.join(owners)}); remove it or change distribution"))
+        if spec is None:
+            raise SectionProblems(problems)
+        parsed: dict[str, Any] = {}
+        for key in takes:
+            dimension = "dimensionless" if key in PLAIN_PARAMETERS else spec.dimension
+            if key not in data:
+                if key not in OPTIONAL_PARAMETERS:
+                    expected = (f"an array of values, each {_dimension_expected(dimension)}" if key == "values"
+                                else _dimension_expected(dimension))
+                    problems.append(((key,), f'required when distribution is "{distribution}"; expected {expected}'))
+                continue
+            if key in ("values", "weights"):
+                raw = data[key]
+                if not isinstance(raw, (list, tuple)) or not raw:
+                    problems.append(((key,), f"got {describe_value(raw)}; expected a non-empty array, each element "
+                                     f"{_dimension_expected(dimension)}"))
+                    continue
+                items = []
+                for index, item in enumerate(raw):
+                    try:
+                        items.append(_parse_uncertain_parameter(item, dimension, context))
+                    except FieldValueError as error:
+                        problems.append(((key, index), f"{error.detail} ({name} is {_noun(dimension)})"))
+                parsed[key] = tuple(items)
+            else:
+                try:
+                    parsed[key] = _parse_uncertain_parameter(data[key], dimension, context)
+                except FieldValueError as error:
+                    what = "" if key in PLAIN_PARAMETERS else f" ({name} is {_noun(dimension)})"
+                    problems.append(((key,), f"{error.detail}{what}"))
+        if problems:
+            raise SectionProblems(problems)
+        problems.extend(_parameter_order_problems(distribution, parsed, data))
+        if not problems:
+            problems.extend(_domain_problems(name, spec, distribution, parsed, data))
+        if problems:
+            raise SectionProblems(problems)
+        return {**data, **parsed}
+
+
+def _parse_uncertain_parameter(value: Any, dimension: str, context: dict) -> float:
+    if (
+        context.get("numbers_are_si")
+        and isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    ):
+        return float(value)
+    return parse_quantity(value, dimension)
+
+
+def _parameter_order_problems(distribution: str, p: dict[str, Any], raw: dict) -> list[tuple[Loc, str]]:
+    """sd, sigma and median positive; low < high; low <= mode <= high; weights usable."""
+    problems: list[tuple[Loc, str]] = []
+    shown = {key: describe_value(raw[key]) for key in p if key in raw and key not in ("values", "weights")}
+    for key in ("sd", "sigma", "median"):
+        if key in p and not p[key] > 0.0:
+            problems.append(((key,), f"got {shown[key]}; expected a positive {key}"))
+    if "low" in p and "high" in p and not p["low"] < p["high"]:
+        problems.append((("low",), f"got {shown['low']}, not below high = {shown['high']}; expected low < high"))
+    elif "mode" in p and not p["low"] <= p["mode"] <= p["high"]:
+        problems.append((("mode",), f"got {shown['mode']}, outside low = {shown['low']} to high = {shown['high']}; "
+                         "expected low <= mode <= high"))
+    if "weights" in p:
+        weights, values = p["weights"], p["values"]
+        if len(weights) != len(values):
+            problems.append((("weights",), f"got {len(weights)} weights for {len(values)} values; expected one "
+                             "weight per value"))
+        for index, weight in enumerate(weights):
+            if weight < 0.0:
+                problems.append((("weights", index), f"got {describe_value(raw['weights'][index])}; expected a "
+                                 "weight of zero or more"))
+        if all(weight >= 0.0 for weight in weights) and not sum(weights) > 0.0:
+            problems.append((("weights",), "got weights that sum to zero; expected at least one positive weight"))
+    return problems
+
+
+def _domain_problems(
+    name: str, spec: InputSpec, distribution: str, p: dict[str, Any], raw: dict
+) -> list[tuple[Loc, str]]:
+    """The values the sampler can reach must lie inside the input's physical domain."""
+    low, high = distribution_support(distribution, p)
+
+    def show(value: float) -> str:
+        return _show_dimension(value, spec.dimension)
+
+    below = spec.minimum is not None and (low < spec.minimum or (low == spec.minimum and not spec.minimum_inclusive))
+    above = spec.maximum is not None and high > spec.maximum
+    if not (below or above):
+        return []
+    domain = spec.domain_text(show)
+    reach = f"down to {show(low)}" if below else f"up to {show(high)}"
+    if distribution == "normal":
+        return [(("sd",), f"got {describe_value(raw['sd'])} with mean = {describe_value(raw['mean'])}: the sampler "
+                 f"reaches {NORMAL_REACH:.1f} sd from the mean, {reach}, but {name} must be {domain}; expected a "
+                 'smaller sd, or distribution = "truncated_normal" with low and high inside that range')]
+    if distribution == "lognormal":
+        return [(("median",), f"got {describe_value(raw['median'])}: the sampler reaches {reach}, but {name} must be "
+                 f"{domain}; expected a median and sigma that stay inside that range")]
+    if distribution == "choice":
+        return [(("values",), f"the values reach {reach}, but {name} must be {domain}; expected values inside "
+                 "that range")]
+    key = "low" if below else "high"
+    return [((key,), f"got {describe_value(raw[key])}, but {name} must be {domain}; expected a bound inside that "
+             "range")]
+
+
+def _power_of_two_chunk(value: Any) -> int:
+    expected = "a power of two from 1024 to 1048576, such as 65536 (Sobol points balance in powers of two)"
+    if isinstance(value, bool) or not isinstance(value, int) or not 1024 <= value <= 1048576 or value & (value - 1):
+        raise FieldValueError("", value, describe_value(value), expected)
+    return value
+
+
+def _seed(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise FieldValueError("", value, describe_value(value), "a whole number of zero or more, such as 2020")
+    return value
+
+
+class Uncertainty(Section):
+    """``[uncertainty]``: the uncertain inputs of a risk analysis and how they are sampled.
+
+    Attributes
+    ----------
+    method : {"mc", "sobol"}
+        Plain Monte Carlo (independent chunks from ``numpy.random.SeedSequence``)
+        or a scrambled Sobol sequence.
+    seed : int
+        Seed of the draws (>= 0); the same seed gives the same samples.
+    chunk_size : int
+        Samples per chunk, a power of two from 1024 to 1048576 (Sobol balance).
+    inputs : tuple of UncertainInput
+        At least one, each name at most once.
+    """
+
+    method: Literal["mc", "sobol"] = Field(default="mc", description='one of "mc", "sobol"')
+    seed: Annotated[int, BeforeValidator(_seed), Field(description="a whole number of zero or more, such as 2020")] = 2020
+    chunk_size: Annotated[
+        int,
+        BeforeValidator(_power_of_two_chunk),
+        Field(description="a power of two from 1024 to 1048576, such as 65536"),
+    ] = 65536
+    inputs: tuple[UncertainInput, ...] = Field(
+        description='one [[uncertainty.inputs]] table per uncertain input, each with name, distribution and its '
+        'parameters, such as name = "parachute.pull_time", distribution = "normal", mean = "4 s", sd = "0.3 s"'
+    )
+
+    @field_validator("inputs")
+    @classmethod
+    def _each_once(cls, inputs: tuple[UncertainInput, ...]) -> tuple[UncertainInput, ...]:
+        if not inputs:
+            raise FieldValueError(
+                "", inputs, "an empty array", "at least one [[uncertainty.inputs]] table with name and distribution"
+            )
+        problems: list[tuple[Loc, str]] = []
+        first: dict[str, int] = {}
+        for index, item in enumerate(inputs):
+            if item.name in first:
+                problems.append(((index, "name"), f'got "{item.name}" again (already uncertainty.inputs'
+                                 f"[{first[item.name]}]); expected each input at most once"))
+            first.setdefault(item.name, index)
+        if problems:
+            raise SectionProblems(problems)
+        return inputs
+
+    @property
+    def names(self) -> list[str]:
+        """The input names in file order."""
+        return [item.name for item in self.inputs]
+
+
 # --------------------------------------------------------------------------- root
 class Scenario(Section):
     """A whole scenario: one field per TOML section.
@@ -924,6 +1237,8 @@ class Scenario(Section):
     scenario, site, atmosphere, wind, terrain, performer, exit, simulation
         The sections. ``[atmosphere]`` and ``[simulation]`` default to their
         defaults; ``[exit]`` is optional (``None``: standing start at the datum).
+    uncertainty : Uncertainty or None
+        The uncertain inputs of a risk analysis; the nominal plan ignores it.
     source_path : str or None
         The file the scenario was loaded from (``None`` if built in Python).
     scenario_hash : str
@@ -948,6 +1263,7 @@ class Scenario(Section):
     landing_zone: Zone | None = None
     exclusion_zones: tuple[Zone, ...] = ()
     criteria: Criteria | None = None
+    uncertainty: Uncertainty | None = None
     simulation: Simulation = Field(default_factory=Simulation)
     source_path: str | None = Field(default=None, exclude=True)
     scenario_hash: str = Field(default="", exclude=True)
@@ -977,6 +1293,36 @@ class Scenario(Section):
                 problems.append((("parachute", "pull_time"), f"got {_show(self.parachute.pull_time, 's')}, not after "
                                  f"separation.time ({_show(self.separation.time, 's')}); expected a pull after the "
                                  "rider has let go of the bike"))
+        if problems:
+            raise SectionProblems(problems)
+        return self
+
+    @model_validator(mode="after")
+    def _uncertain_inputs_apply(self) -> Scenario:
+        """Each uncertain input needs its section; every sampled pull comes after every sampled separation."""
+        if self.uncertainty is None:
+            return self
+        problems: list[tuple[Loc, str]] = []
+        applicable = [name for name, spec in SUPPORTED_INPUTS.items() if spec.unavailable(self) is None]
+        where: dict[str, int] = {}
+        for index, item in enumerate(self.uncertainty.inputs):
+            where[item.name] = index
+            reason = SUPPORTED_INPUTS[item.name].unavailable(self)
+            if reason is not None:
+                problems.append((("uncertainty", "inputs", index, "name"), f'got "{item.name}", but {reason}; '
+                                 f"expected an input this scenario has: {_listing(applicable)}"))
+        pull, sep = where.get("parachute.pull_time"), where.get("separation.time")
+        if not problems and self.parachute is not None and self.separation is not None and (pull, sep) != (None, None):
+            inputs = self.uncertainty.inputs
+            earliest_pull = self.parachute.pull_time if pull is None else inputs[pull].support[0]
+            latest_separation = self.separation.time if sep is None else inputs[sep].support[1]
+            if not earliest_pull > latest_separation:
+                index = pull if pull is not None else sep
+                problems.append((("uncertainty", "inputs", index), f"the sampled pull times reach down to "
+                                 f"{_show(earliest_pull, 's')}, not after the latest sampled separation.time "
+                                 f"({_show(latest_separation, 's')}); expected every sampled pull after the rider "
+                                 "has let go of the bike (narrow the distributions or bound them with "
+                                 "truncated_normal, uniform or triangular)"))
         if problems:
             raise SectionProblems(problems)
         return self
