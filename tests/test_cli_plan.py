@@ -24,9 +24,9 @@ def _write(tmp_path, old: str, new: str):
 @pytest.mark.parametrize(
     ("old", "new", "field", "expected"),
     [
-        ('length = "80 m"', 'length = "400 m"', "ramp.length", "stays above the terrain"),
-        ('pull_time = "4.0 s"', 'pull_time = "0.5 s"', "parachute.pull_time", "after the rider has let go"),
-        ('pull_time = "4.0 s"', 'pull_time = "-1 s"', "parachute.pull_time", "positive"),
+        ('length = "100 m"', 'length = "400 m"', "ramp.length", "stays above the terrain"),
+        ('pull_time = "5.0 s"', 'pull_time = "0.5 s"', "parachute.pull_time", "after the rider has let go"),
+        ('pull_time = "5.0 s"', 'pull_time = "-1 s"', "parachute.pull_time", "positive"),
         ('canopy_area = "260 ft^2"', 'canopy_area = "0 ft^2"', "parachute.canopy_area", "positive"),
     ],
 )

@@ -116,5 +116,108 @@ def plan(
         console.print(f"wrote {path}")
 
 
+def _dask_client(workers: int | None, scheduler: str | None):
+    """A Dask client for --workers (local cluster on loopback) or --scheduler; None for a local run."""
+    if workers is None and scheduler is None:
+        return None, None
+    if workers is not None and scheduler is not None:
+        raise _user_error("give either --workers or --scheduler, not both")
+    if workers is not None and workers < 1:
+        raise _user_error(f"--workers: got {workers}; expected a positive number of worker processes such as 2")
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise _user_error("--workers/--scheduler need Dask: pip install 'stuntsim[distributed]'") from None
+    if scheduler is not None:
+        try:
+            return Client(scheduler, timeout="10s"), None
+        except OSError as error:
+            raise _user_error(f"--scheduler: could not reach {scheduler!r} ({error}); expected the address of a "
+                              "running Dask scheduler such as tcp://127.0.0.1:8786") from None
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                           dashboard_address=None)
+    return Client(cluster), cluster
+
+
+@app.command()
+def risk(
+    scenario: ScenarioArg,
+    samples: Annotated[int, typer.Option("--samples", "-n", help="Number of Monte Carlo samples.")] = 100_000,
+    out: OutOption = Path("out"),
+    workers: Annotated[int | None, typer.Option(help="Run on a local Dask cluster of this many worker processes.")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Run on the Dask scheduler at this address.")] = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Monte Carlo over the scenario's [uncertainty] inputs: failure probability per mode with intervals."""
+    model = _load(scenario)
+    if model.uncertainty is None:
+        raise _user_error(f'scenario "{model.scenario.name}" has no [uncertainty] section; `stuntsim risk` needs one')
+    if samples < 1:
+        raise _user_error(f"--samples: got {samples}; expected a positive number of samples such as 100000")
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from stuntsim.analysis.risk import run_risk, write_summary
+    from stuntsim.report.console import print_risk
+    from stuntsim.report.plots import save_risk_pngs
+
+    client, cluster = _dask_client(workers, scheduler)
+    columns = (TextColumn("risk"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} samples"),
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    try:
+        with Progress(*columns, console=console, disable=quiet) as bar:
+            task = bar.add_task("samples", total=samples)
+            result = run_risk(model, samples, out_dir=out, client=client, progress=lambda k: bar.advance(task, k))
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+    print_risk(result, console)
+    path = write_summary(result, out / f"{model.scenario.name}_risk.json")
+    pngs = save_risk_pngs(result, out)
+    console.print(f"wrote {path}, {len(pngs)} margin histograms and {result.parquet_dir}/")
+    if result.interrupted:
+        console.print("[yellow]Interrupted: the results cover the chunks finished before Ctrl-C.[/yellow]")
+        raise typer.Exit(code=130)
+
+
+@app.command()
+def envelope(
+    scenario: ScenarioArg,
+    samples_per_cell: Annotated[int, typer.Option(help="Samples of the uncertain inputs per wind cell.")] = 200,
+    acceptable_risk: Annotated[float, typer.Option(help="Failure probability at or below which a cell is GO.")] = 0.01,
+    max_wind: Annotated[float, typer.Option(help="Highest mean wind speed swept [m/s].")] = 16.0,
+    wind_step: Annotated[float, typer.Option(help="Wind speed step [m/s].")] = 2.0,
+    out: OutOption = Path("out"),
+) -> None:
+    """Wind go/no-go envelope: P(failure) over mean wind speed and direction, and the boundary."""
+    model = _load(scenario)
+    if model.uncertainty is None:
+        raise _user_error(f'scenario "{model.scenario.name}" has no [uncertainty] section; `stuntsim envelope` needs one')
+    if not 0.0 < acceptable_risk < 1.0:
+        raise _user_error(f"--acceptable-risk: got {acceptable_risk}; expected a probability between 0 and 1 such as 0.01")
+    if samples_per_cell < 1 or samples_per_cell > model.uncertainty.chunk_size:
+        raise _user_error(f"--samples-per-cell: got {samples_per_cell}; expected 1 to uncertainty.chunk_size "
+                          f"({model.uncertainty.chunk_size})")
+    if max_wind <= 0 or wind_step <= 0:
+        raise _user_error(f"--max-wind/--wind-step: got {max_wind}/{wind_step}; expected positive speeds in m/s")
+    import numpy as np
+
+    from stuntsim.analysis.envelope import wind_envelope
+    from stuntsim.io.export import write_text_atomic
+    from stuntsim.report.console import print_envelope
+    from stuntsim.report.plots import save_envelope_png
+    from stuntsim.report.summary import envelope_summary_json
+
+    with console.status("flying the wind envelope ...", spinner="dots"):
+        env = wind_envelope(model, np.arange(0.0, max_wind + 1e-9, wind_step), np.arange(0, 360, 45),
+                            samples_per_cell, acceptable_risk)
+    print_envelope(env, console)
+    name = model.scenario.name
+    for path in (write_text_atomic(out / f"{name}_envelope.json", envelope_summary_json(env, model)),
+                 save_envelope_png(env, out / f"{name}_envelope.png")):
+        console.print(f"wrote {path}")
+
+
 def main() -> None:  # pragma: no cover - console entry point alias
     app()

@@ -224,7 +224,7 @@ def test_draw_inputs_columns_follow_input_names_and_seed(helsetkopen):
     assert np.array_equal(x, draw_inputs(helsetkopen, 0, 1024))
     assert not np.array_equal(x, draw_inputs(helsetkopen, 1, 1024))
     pull = x[:, names.index("parachute.pull_time")]
-    assert abs(pull.mean() - 4.0) < 5 * 0.3 / math.sqrt(1024)
+    assert abs(pull.mean() - 5.0) < 5 * 0.3 / math.sqrt(1024)
     assert draw_inputs(helsetkopen, 2).shape == (helsetkopen.uncertainty.chunk_size, len(names))
 
 

@@ -72,7 +72,7 @@ def test_helsetkopen_uncertainty_loads_with_si_inputs():
     assert set(u.names) <= set(SUPPORTED_INPUTS)
     by_name = {item.name: item for item in u.inputs}
     pull = by_name["parachute.pull_time"]
-    assert (pull.distribution, pull.mean, pull.sd) == ("normal", 4.0, 0.3)
+    assert (pull.distribution, pull.mean, pull.sd) == ("normal", 5.0, 0.3)
     assert by_name["parachute.opening_heading_error"].sd == pytest.approx(math.radians(15), rel=1e-15)
     assert by_name["wind.speed_factor"].distribution == "lognormal"
     assert by_name["atmosphere.temperature_offset"].sd == 5.0

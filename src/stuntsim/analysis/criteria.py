@@ -113,13 +113,15 @@ def _flight_clearance(compiled: CompiledScenario, result: EnsembleResult, body: 
     return np.where(hit, np.minimum(clearance, 0.0), clearance)
 
 
-def crosswind_on_ramp(scenario, compiled: CompiledScenario, env: np.ndarray, launch_speed: np.ndarray):
+def crosswind_on_ramp(scenario, compiled: CompiledScenario, env: np.ndarray, launch_speed: np.ndarray,
+                      holding: np.ndarray):
     """Gusted crosswind at the lip and the tyre-grip crosswind limit there [m s-1], per sample.
 
     The wind is the scenario's layered profile at the lip's height above the ground
     below it, scaled and rotated per sample (env); the limit is the friction-circle
     limit of physics.ramp with the longitudinal tyre force the rider is using at
-    launch speed.
+    the lip: the force that holds the launch speed where the rider had reached his
+    target speed (``holding``), full throttle where he had not.
     """
     ramp, crit = scenario.ramp, scenario.criteria
     lip_z = compiled.datum_elevation_msl
@@ -135,8 +137,9 @@ def crosswind_on_ramp(scenario, compiled: CompiledScenario, env: np.ndarray, lau
     rho = air_density(lip_z, env[:, ph.ENV_TEMPERATURE_OFFSET])
     mass = scenario.performer.mass + scenario.bike.mass
     cda = scenario.performer.drag_areas[ramp.on_bike_configuration]
+    target = np.where(holding, launch_speed, np.inf)
     force = longitudinal_force_demand(
-        launch_speed, launch_speed - along * math.cos(ramp.slope), ramp.target_speed, ramp.slope, mass,
+        launch_speed, launch_speed - along * math.cos(ramp.slope), target, ramp.slope, mass,
         scenario.bike.drive_power, ramp.traction_coefficient, ramp.rolling_resistance, cda, rho, STANDARD_GRAVITY,
     )
     limit = crosswind_limit(mass, ramp.slope, ramp.traction_coefficient, force, ramp.side_drag_area, rho, STANDARD_GRAVITY)
@@ -185,7 +188,8 @@ def evaluate(
             f"{ramp.launch_speed_min:.1f} to {ramp.launch_speed_max:.1f} m/s", speed,
             np.minimum(speed - ramp.launch_speed_min, ramp.launch_speed_max - speed),
             (ramp.launch_speed_max - ramp.launch_speed_min) / 2)
-        gusted, limit = crosswind_on_ramp(scenario, compiled, env, speed)
+        holding = _reached(nominal, r, compiled.phase_index(rider, "ramp hold"))
+        gusted, limit = crosswind_on_ramp(scenario, compiled, env, speed, holding)
         add("ramp_crosswind", "Gusted crosswind on the ramp", "m/s",
             f"below the tyre-grip limit ({np.nanmin(limit):.1f} m/s)", gusted, limit - gusted, float(np.nanmin(limit)))
         k = compiled.body_index("bike")

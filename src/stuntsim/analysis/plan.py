@@ -19,7 +19,7 @@ with the criterion that fails first.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -106,24 +106,30 @@ def case_tables(compiled: CompiledScenario, pull_times=None, heading_offset: flo
     return tables
 
 
-def run_cases(scenario, compiled: CompiledScenario, pull_times=None, env=None, wind: Wind | None = None) -> Margins:
-    """Fly cases on heading and off heading and evaluate every criterion."""
-    env = compiled.env if env is None else env
-    wind = compiled.wind if wind is None else wind
-    n = max(1 if pull_times is None else len(pull_times), env.shape[0])
-    init = np.repeat(compiled.init, n, axis=0)
-    results = [
-        run_ensemble(case_tables(compiled, pull_times, off), init, compiled.terrain, wind, env, max_time=compiled.max_time)
-        for off in [0.0, *_off_heading_offsets(scenario)]
-    ]
-    sub = compiled if wind is compiled.wind else _with_wind(compiled, wind)
+def evaluate_runs(scenario, compiled: CompiledScenario, make_arrays, wind: Wind | None = None,
+                  off_heading: bool = True) -> Margins:
+    """Fly one set of cases on heading (and off heading) and evaluate every criterion.
+
+    ``make_arrays(heading_offset)`` returns the engine's (tables, init, env) for the
+    cases with the canopy's opening heading turned by ``heading_offset`` [rad].
+    """
+    offsets = [0.0, *(_off_heading_offsets(scenario) if off_heading else [])]
+    results = []
+    env = compiled.env
+    for offset in offsets:
+        tables, init, env = make_arrays(offset)
+        results.append(run_ensemble(tables, init, compiled.terrain, wind or compiled.wind, env,
+                                    max_time=compiled.max_time))
+    sub = compiled if wind is None else replace(compiled, wind=wind)
     return evaluate(scenario, sub, results[0], results[1:], env)
 
 
-def _with_wind(compiled: CompiledScenario, wind: Wind) -> CompiledScenario:
-    from dataclasses import replace
-
-    return replace(compiled, wind=wind)
+def run_cases(scenario, compiled: CompiledScenario, pull_times=None, env=None, wind: Wind | None = None) -> Margins:
+    """Fly pull-time/environment cases on heading and off heading and evaluate every criterion."""
+    env = compiled.env if env is None else env
+    n = max(1 if pull_times is None else len(pull_times), env.shape[0])
+    init = np.repeat(compiled.init, n, axis=0)
+    return evaluate_runs(scenario, compiled, lambda off: (case_tables(compiled, pull_times, off), init, env), wind)
 
 
 def _refine(scenario, compiled, lo: float, hi: float, lo_passes: bool) -> tuple[float, str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from stuntsim import DISCLAIMER
@@ -14,7 +16,7 @@ def flight_table(flight: Flight) -> Table:
     table = Table(title=f"{flight.compiled.name}: events (t = 0 at the datum event; negative on the ramp)")
     for header in ("body", "event", "t [s]", "east [m]", "north [m]", "altitude MSL [m]", "height AGL [m]",
                    "speed [m/s]", "vertical [m/s]"):
-        table.add_column(header, justify="left" if header in ("body", "event") else "right")
+        table.add_column(escape(header), justify="left" if header in ("body", "event") else "right")
     for e in flight.events():
         table.add_row(
             e.body, e.phase, f"{e.time:.3f}", f"{e.east:.1f}", f"{e.north:.1f}", f"{e.altitude_msl:.1f}",
@@ -41,7 +43,7 @@ def verdict_table(result) -> Table:
     binding = result.binding
     table = Table(title=f"{result.compiled.name}: verdict {result.verdict} (binding: {m.info[binding].title})")
     for header in ("criterion", "value", "limit", "margin", "result"):
-        table.add_column(header, justify="left" if header in ("criterion", "limit") else "right")
+        table.add_column(escape(header), justify="left" if header in ("criterion", "limit") else "right")
     for key in m.keys:
         info = m.info[key]
         ok = bool(m.passed(key)[0])
@@ -79,9 +81,48 @@ def print_plan(result, console: Console) -> None:
             )
     wind = Table(title="Wind sensitivity: highest uniform wind with every criterion holding")
     for header in ("wind from, relative to heading [deg]", "max wind [m/s]", "first failure above it"):
-        wind.add_column(header, justify="right")
+        wind.add_column(escape(header), justify="right")
     for d, v, by in zip(result.wind.directions_deg, result.wind.max_speed, result.wind.closed_by):
         title = result.margins.info[by].title if by else f"none up to {result.wind.speeds[-1]:.0f} m/s"
         wind.add_row(f"{d:.0f}", "fails in calm air" if v != v else f"{v:.0f}", title)
     console.print(wind)
+    console.print(f"[dim]{DISCLAIMER}[/dim]")
+
+
+def print_risk(result, console: Console) -> None:
+    """Failure probability per mode with its interval, margin quantiles and the main driver."""
+    table = Table(title=f"{result.scenario_name}: Monte Carlo ({result.method}, seed {result.seed}, "
+                        f"{result.n_samples:,} samples)")
+    for header in ("failure mode", "failures", "probability", "95% interval (Wilson)", "margin 1% / 50%", "main driver"):
+        table.add_column(escape(header), justify="left" if header in ("failure mode", "main driver") else "right")
+    for key in result.failures:
+        p, lo, hi = result.probability(key)
+        q = result.quantiles(key)
+        drivers = result.drivers(key)
+        top = max(drivers, key=lambda k: abs(drivers[k]) if drivers[k] == drivers[k] else -1) if drivers else ""
+        rho = drivers.get(top, float("nan"))
+        unit = result.units.get(key, "")
+        table.add_row(result.titles.get(key, key), f"{result.failures[key]:,}", f"{p:.2e}", f"{lo:.2e} to {hi:.2e}",
+                      f"{q[0.01]:.2f} / {q[0.5]:.2f} {unit}", f"{top} (rho {rho:+.2f})" if top else "")
+    p, lo, hi = result.probability()
+    table.add_row("[bold]any criterion[/bold]", f"{result.any_failures:,}", f"{p:.2e}", f"{lo:.2e} to {hi:.2e}", "", "")
+    console.print(table)
+    console.print(f"{result.n_samples / max(result.elapsed_s, 1e-9):,.0f} samples/s over {result.elapsed_s:.1f} s")
+    console.print(f"[dim]{DISCLAIMER}[/dim]")
+
+
+def print_envelope(env, console: Console) -> None:
+    """The go/no-go boundary per wind direction."""
+    table = Table(title=f"Wind envelope: GO where the upper 95% bound of P(failure) <= {env.acceptable_risk:g} "
+                        f"({env.n_per_cell} samples per cell, seed {env.seed})")
+    for header in ("wind from, relative to heading [deg]", "max GO mean wind [m/s]", "P(failure) at that wind"):
+        table.add_column(escape(header), justify="right")
+    for i, d in enumerate(env.directions_deg):
+        v = env.max_go_speed[i]
+        if v != v:
+            table.add_row(f"{d:.0f}", "NO-GO even in calm air", f"{env.probability[i, 0]:.3f}")
+        else:
+            j = int(np.nonzero(env.speeds == v)[0][0])
+            table.add_row(f"{d:.0f}", f"{v:.1f}", f"{env.probability[i, j]:.3f}")
+    console.print(table)
     console.print(f"[dim]{DISCLAIMER}[/dim]")

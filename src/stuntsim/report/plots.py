@@ -853,3 +853,57 @@ def save_pngs(result, folder) -> list[Path]:
         fig.clear()
         written.append(write_bytes_atomic(folder / f"{key}.png", buffer.getvalue()))
     return written
+
+
+def _png_bytes(fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    fig.clear()
+    return buffer.getvalue()
+
+
+def save_envelope_png(env, path) -> Path:
+    """Wind envelope map: P(failure) per (direction, mean wind) cell, GO cells outlined, the boundary drawn."""
+    fig, ax = _figure(figsize=(10, 5.5), dpi=110)
+    extent = (env.speeds[0] - 0.5 * _step(env.speeds), env.speeds[-1] + 0.5 * _step(env.speeds),
+              -0.5, len(env.directions_deg) - 0.5)
+    image = ax.imshow(env.probability, origin="lower", aspect="auto", extent=extent, cmap="magma_r", vmin=0.0,
+                      vmax=max(float(env.probability.max()), env.acceptable_risk * 2))
+    fig.colorbar(image, ax=ax, label="P(failure) [-]")
+    rows = np.arange(len(env.directions_deg))
+    ax.step(np.nan_to_num(env.max_go_speed, nan=extent[0]) + 0.5 * _step(env.speeds), rows, where="mid",
+            color="#2ca02c", lw=2.5, label=f"GO boundary (upper 95% bound <= {env.acceptable_risk:g})")
+    ax.set_yticks(rows, [direction_name(d) for d in env.directions_deg])
+    ax.set_xlabel("mean wind speed [m/s]")
+    ax.set_ylabel("wind from, relative to the jump heading")
+    ax.set_title(f"Wind envelope, {env.n_per_cell} samples per cell (seed {env.seed})")
+    ax.legend(loc="upper right", fontsize=8)
+    return write_bytes_atomic(path, _png_bytes(fig))
+
+
+def save_risk_pngs(result, folder) -> list[Path]:
+    """Margin histograms per failure mode (from the streamed bins), failures shaded."""
+    from stuntsim.analysis.risk import HISTOGRAM_BINS, HISTOGRAM_SPAN
+
+    written = []
+    for key, counts in result.histograms.items():
+        edges = np.linspace(-HISTOGRAM_SPAN, HISTOGRAM_SPAN, HISTOGRAM_BINS + 1) * result.scales[key]
+        used = np.nonzero(counts)[0]
+        if used.size == 0:
+            continue
+        lo, hi = used[0], used[-1] + 1
+        fig, ax = _figure(figsize=(8, 4), dpi=100)
+        centres = 0.5 * (edges[lo:hi] + edges[lo + 1 : hi + 1])
+        widths = np.diff(edges[lo : hi + 1])
+        colours = np.where(centres < 0, "#d62728", "#1f77b4")
+        ax.bar(centres, counts[lo:hi], width=widths, color=colours)
+        p, low, high = result.probability(key)
+        ax.set_title(f"{result.titles.get(key, key)}: P(fail) {p:.2e} (95% {low:.1e} to {high:.1e})", fontsize=10)
+        ax.set_xlabel(f"margin [{result.units.get(key, '')}] (negative = fails)")
+        ax.set_ylabel("samples [-]")
+        written.append(write_bytes_atomic(Path(folder) / f"risk_{key}.png", _png_bytes(fig)))
+    return written
+
+
+def _step(values) -> float:
+    return float(values[1] - values[0]) if len(values) > 1 else 1.0

@@ -58,3 +58,26 @@ def plan_summary(result) -> dict:
 
 def plan_summary_json(result) -> str:
     return json.dumps(plan_summary(result), indent=2)
+
+
+def envelope_summary_json(env, scenario) -> str:
+    """The wind envelope as JSON, with provenance."""
+    from stuntsim import __version__
+
+    return json.dumps({
+        "disclaimer": DISCLAIMER,
+        "stuntsim_version": __version__,
+        "scenario": scenario.scenario.name,
+        "scenario_hash": scenario.scenario_hash,
+        "seed": env.seed,
+        "samples_per_cell": env.n_per_cell,
+        "acceptable_risk": env.acceptable_risk,
+        "directions_from_relative_to_heading_deg": env.directions_deg.tolist(),
+        "mean_wind_speeds_m_s": env.speeds.tolist(),
+        "failures": env.failures.tolist(),
+        "probability": env.probability.tolist(),
+        "wilson_low": env.low.tolist(),
+        "wilson_high": env.high.tolist(),
+        "go": env.go.tolist(),
+        "max_go_wind_m_s": [_num(v) for v in env.max_go_speed],
+    }, indent=2)

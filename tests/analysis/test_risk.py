@@ -1,0 +1,148 @@
+"""Monte Carlo risk: reproducibility (threads, Dask), Parquet output, flat memory, interruption,
+and agreement with the deterministic deployment window."""
+
+from __future__ import annotations
+
+import tracemalloc
+from importlib.resources import files
+
+import numba
+import numpy as np
+import pandas as pd
+import pytest
+
+from stuntsim.analysis.plan import deployment_window
+from stuntsim.analysis.rare import wilson_interval
+from stuntsim.analysis.risk import run_risk
+from stuntsim.scenario import load_scenario
+from stuntsim.simulate.build import compile_scenario
+
+BUILTIN = (files("stuntsim.scenario.library") / "helsetkopen.toml").read_text()
+
+
+def scenario_with_uncertainty(tmp_path, section: str):
+    """Helsetkopen with its [uncertainty] section replaced."""
+    head = BUILTIN[: BUILTIN.index("[uncertainty]")]
+    path = tmp_path / "variant.toml"
+    path.write_text(head + section)
+    return load_scenario(path)
+
+
+SMALL = """
+[uncertainty]
+method = "mc"
+seed = 7
+chunk_size = 1024
+
+[[uncertainty.inputs]]
+name = "parachute.pull_time"
+distribution = "uniform"
+low = "3 s"
+high = "5 s"
+
+[[uncertainty.inputs]]
+name = "wind.speed_factor"
+distribution = "lognormal"
+median = 1.0
+sigma = 0.3
+"""
+
+
+def _same(a, b):
+    assert a.n_samples == b.n_samples
+    assert a.failures == b.failures
+    assert a.any_failures == b.any_failures
+    for k in a.histograms:
+        np.testing.assert_array_equal(a.histograms[k], b.histograms[k])
+
+
+def test_risk_same_seed_identical_with_one_and_two_threads(tmp_path):
+    """The same seed gives identical counts and histograms with 1 and 2 numba threads."""
+    scenario = scenario_with_uncertainty(tmp_path, SMALL)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = run_risk(scenario, 1500)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = run_risk(scenario, 1500)
+    finally:
+        numba.set_num_threads(before)
+    _same(one, two)
+
+
+def test_risk_parquet_opens_with_pandas_and_matches_counts(tmp_path):
+    """The per-sample Parquet dataset opens with pandas alone and agrees with the summary counts."""
+    scenario = scenario_with_uncertainty(tmp_path, SMALL)
+    result = run_risk(scenario, 2500, out_dir=tmp_path)
+    frame = pd.read_parquet(result.parquet_dir)
+    assert len(frame) == 2500
+    assert frame["sample"].is_unique
+    assert "input_parachute_pull_time_s" in frame.columns
+    assert frame["input_parachute_pull_time_s"].between(3.0, 5.0).all()
+    for key, count in result.failures.items():
+        assert int((~frame[f"pass_{key}"]).sum()) == count
+    assert int((~frame["pass_all"]).sum()) == result.any_failures
+    summary = result.summary()
+    assert summary["seed"] == 7 and summary["scenario_hash"] == scenario.scenario_hash
+
+
+def test_risk_uniform_pull_time_failures_match_deployment_window(tmp_path):
+    """With only the pull time uncertain (uniform 3-5 s), the separation failures are the pulls before the window."""
+    section = SMALL[: SMALL.index("[[uncertainty.inputs]]\nname = \"wind")]
+    scenario = scenario_with_uncertainty(tmp_path, section)
+    window = deployment_window(scenario, compile_scenario(scenario))
+    assert window.earliest_closed_by == "separation"
+    result = run_risk(scenario, 3000)
+    expected = (window.earliest - 3.0) / 2.0
+    low, high = wilson_interval(result.failures["separation"], result.n_samples, 0.999)
+    assert low <= expected <= high
+
+
+def test_risk_memory_stays_flat_as_samples_grow(tmp_path):
+    """Peak traced memory for eight chunks is no more than for two chunks plus 30 %."""
+    scenario = scenario_with_uncertainty(tmp_path, SMALL)
+    run_risk(scenario, 1024)  # compile and warm caches first
+
+    def peak(n):
+        tracemalloc.start()
+        run_risk(scenario, n, out_dir=tmp_path / f"n{n}")
+        peak_bytes = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return peak_bytes
+
+    assert peak(8 * 1024) <= 1.3 * peak(2 * 1024)
+
+
+def test_risk_interrupted_keeps_finished_chunks(tmp_path):
+    """Ctrl-C after the first chunk stops cleanly with that chunk counted and written."""
+    scenario = scenario_with_uncertainty(tmp_path, SMALL)
+
+    def stop(_):
+        raise KeyboardInterrupt
+
+    result = run_risk(scenario, 4096, out_dir=tmp_path, progress=stop)
+    assert result.interrupted
+    assert result.n_samples == 1024
+    assert len(pd.read_parquet(result.parquet_dir)) == 1024
+
+
+@pytest.mark.slow
+def test_risk_on_two_worker_dask_cluster_matches_local_run(tmp_path):
+    """A two-worker Dask cluster on 127.0.0.1 gives the same result as the local run for the same seed."""
+    distributed = pytest.importorskip("distributed")
+    scenario = scenario_with_uncertainty(tmp_path, SMALL)
+    local = run_risk(scenario, 3000)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        remote = run_risk(scenario, 3000, client=client)
+    _same(local, remote)
+
+
+def test_builtin_helsetkopen_uncertainty_runs_a_small_risk():
+    """The built-in scenario's own [uncertainty] section runs and reports every criterion."""
+    scenario = load_scenario("helsetkopen")
+    result = run_risk(scenario, 512)
+    assert result.n_samples == 512
+    assert set(result.failures) >= {"separation", "clearance", "landing_zone", "opening_load"}
+    p, low, high = result.probability()
+    assert low <= p <= high
