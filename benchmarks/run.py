@@ -1,0 +1,97 @@
+"""stuntsim benchmarks: throughput and memory, as ratios against baselines measured in the same run.
+
+Run with ``make bench``. The machines are shared and noisy, so absolute times are
+printed only next to the ratio that carries the meaning:
+
+1. Full Helsetkopen samples per second through the ensemble engine (ramp, rider
+   and bike, opening, canopy, terrain clearance, every criterion), against the
+   same model flown one sample at a time with scipy's solve_ivp
+   (stuntsim.simulate.reference) in this run: the speed-up ratio. Target of the
+   risk issue: >= 50,000 samples/s on 2 cores and >= 300x.
+2. Peak resident memory of a risk run as the sample count grows fourfold, each
+   in a fresh process: the ratio shows whether memory stays flat.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+BENCH_SAMPLES = int(os.environ.get("STUNTSIM_BENCH_SAMPLES", 16384))
+REFERENCE_SAMPLES = int(os.environ.get("STUNTSIM_BENCH_REFERENCE", 6))
+
+
+def engine_throughput() -> tuple[float, float]:
+    """(samples/s of the engine, samples/s of the solve_ivp reference) on Helsetkopen's uncertain inputs."""
+    from stuntsim.analysis.plan import evaluate_runs
+    from stuntsim.analysis.sampling import apply_inputs, draw_inputs
+    from stuntsim.scenario import load_scenario
+    from stuntsim.simulate.build import compile_scenario
+    from stuntsim.simulate.reference import reference_flight
+
+    scenario = load_scenario("helsetkopen")
+    compiled = compile_scenario(scenario)
+    values = draw_inputs(scenario, 0, max(scenario.uncertainty.chunk_size, BENCH_SAMPLES))[:BENCH_SAMPLES]
+
+    def fly(v):
+        return evaluate_runs(scenario, compiled, lambda off: apply_inputs(scenario, compiled, v, heading_offset=off),
+                             off_heading=False)
+
+    fly(values[:64])  # compile
+    start = time.perf_counter()
+    for i in range(0, BENCH_SAMPLES, 4096):
+        fly(values[i : i + 4096])
+    engine = BENCH_SAMPLES / (time.perf_counter() - start)
+
+    tables, init, env = apply_inputs(scenario, compiled, values[:REFERENCE_SAMPLES])
+    start = time.perf_counter()
+    for i in range(REFERENCE_SAMPLES):
+        reference_flight(tables[i], init[i], compiled.terrain, compiled.wind, env[i], max_time=compiled.max_time)
+    reference = REFERENCE_SAMPLES / (time.perf_counter() - start)
+    return engine, reference
+
+
+_MEMORY_CHILD = """
+import resource, sys
+from stuntsim.analysis.risk import run_risk
+from stuntsim.scenario import load_scenario
+s = load_scenario("helsetkopen")
+s = s.model_copy(update={"uncertainty": s.uncertainty.model_copy(update={"chunk_size": 4096})})
+run_risk(s, int(sys.argv[1]))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def peak_memory_mb(samples: int) -> float:
+    """Peak RSS [MB] of a fresh process running a risk analysis of ``samples`` samples (chunks of 4096)."""
+    out = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, str(samples)], capture_output=True, text=True,
+                         check=True)
+    return int(out.stdout.strip().splitlines()[-1]) / 1024.0
+
+
+def main() -> None:
+    print(f"stuntsim benchmarks (numba threads: {os.environ.get('NUMBA_NUM_THREADS', os.cpu_count())})")
+    engine, reference = engine_throughput()
+    print(f"\n1. Helsetkopen full samples, {BENCH_SAMPLES:,} through the engine, {REFERENCE_SAMPLES} through solve_ivp:")
+    print(f"   engine     {engine:12,.0f} samples/s")
+    print(f"   solve_ivp  {reference:12,.2f} samples/s (baseline, same run)")
+    print(f"   ratio      {engine / reference:12,.0f} x   (target >= 300 x)")
+    print(f"   target 50,000 samples/s: {'met' if engine >= 50_000 else 'NOT met'}; "
+          f"a 1,000,000-sample run would take about {1e6 / engine:,.0f} s at this rate")
+    small, large = 4 * 4096, 16 * 4096
+    m_small, m_large = peak_memory_mb(small), peak_memory_mb(large)
+    print(f"\n2. Peak memory of a risk run (fresh process, chunks of 4096):")
+    print(f"   {small:>7,} samples: {m_small:8.0f} MB (baseline)")
+    print(f"   {large:>7,} samples: {m_large:8.0f} MB   ratio {m_large / m_small:.2f} for 4x the samples "
+          "(1.00 = flat)")
+    print(f"\n(peak RSS of this benchmark process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    main()
