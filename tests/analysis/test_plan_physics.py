@@ -132,6 +132,7 @@ def test_criteria_values_converge_when_every_step_halves(monkeypatch):
         monkeypatch.setattr(build, "INFLATION_TIME_STEP", 0.01 * factor)
         monkeypatch.setattr(build, "GLIDE_TIME_STEP", 0.2 * factor)
         monkeypatch.setattr(build, "APPROACH_TIME_STEP", 0.5 * factor)
+        monkeypatch.setattr(build, "BIKE_FALL_TIME_STEP", 0.1 * factor)
         sim = scenario.simulation.model_copy(update={"time_step": scenario.simulation.time_step * factor})
         ramp = scenario.ramp.model_copy(update={"time_step": scenario.ramp.time_step * factor})
         s = scenario.model_copy(update={"simulation": sim, "ramp": ramp})
