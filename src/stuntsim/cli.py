@@ -146,6 +146,9 @@ def risk(
     out: OutOption = Path("out"),
     workers: Annotated[int | None, typer.Option(help="Run on a local Dask cluster of this many worker processes.")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Run on the Dask scheduler at this address.")] = None,
+    rare: Annotated[str | None, typer.Option(help="Estimate one criterion's (small) failure probability by subset "
+                                                  "simulation instead, e.g. --rare separation.")] = None,
+    samples_per_level: Annotated[int, typer.Option(help="Samples per level of subset simulation.")] = 2000,
     quiet: QuietOption = False,
 ) -> None:
     """Monte Carlo over the scenario's [uncertainty] inputs: failure probability per mode with intervals."""
@@ -154,6 +157,9 @@ def risk(
         raise _user_error(f'scenario "{model.scenario.name}" has no [uncertainty] section; `stuntsim risk` needs one')
     if samples < 1:
         raise _user_error(f"--samples: got {samples}; expected a positive number of samples such as 100000")
+    if rare is not None:
+        _rare(model, rare, samples_per_level, out)
+        return
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from stuntsim.analysis.risk import run_risk, write_summary
@@ -179,6 +185,36 @@ def risk(
     if result.interrupted:
         console.print("[yellow]Interrupted: the results cover the chunks finished before Ctrl-C.[/yellow]")
         raise typer.Exit(code=130)
+
+
+def _rare(model, criterion: str, samples_per_level: int, out: Path) -> None:
+    import json
+
+    from stuntsim import DISCLAIMER, __version__
+    from stuntsim.analysis.risk import subset_failure_probability
+    from stuntsim.io.export import write_text_atomic
+
+    if samples_per_level < 100:
+        raise _user_error(f"--samples-per-level: got {samples_per_level}; expected at least 100, such as 2000")
+    try:
+        with console.status(f"subset simulation of {criterion} ...", spinner="dots"):
+            result = subset_failure_probability(model, criterion, n_per_level=samples_per_level)
+    except ValueError as error:
+        raise _user_error(f"--rare: {error}") from None
+    console.print(
+        f"P({criterion} fails) = {result.probability:.3e}, coefficient of variation {result.cov:.2f} "
+        f"({result.n_levels} levels, {result.n_evaluations:,} flights, seed {result.seed})"
+    )
+    console.print(f"[dim]{DISCLAIMER}[/dim]")
+    summary = {
+        "disclaimer": DISCLAIMER, "stuntsim_version": __version__, "scenario": model.scenario.name,
+        "scenario_hash": model.scenario_hash, "method": "subset simulation", "criterion": criterion,
+        "probability": result.probability, "cov": result.cov, "levels": result.n_levels,
+        "level_probabilities": list(result.level_probabilities), "thresholds": list(result.thresholds),
+        "evaluations": result.n_evaluations, "seed": result.seed, "converged": result.converged,
+    }
+    path = write_text_atomic(out / f"{model.scenario.name}_rare_{criterion}.json", json.dumps(summary, indent=2))
+    console.print(f"wrote {path}")
 
 
 @app.command()

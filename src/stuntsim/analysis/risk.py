@@ -344,3 +344,39 @@ def write_summary(result: RiskResult, path: Path) -> Path:
     from stuntsim.io.export import write_text_atomic
 
     return write_text_atomic(path, json.dumps(result.summary(), indent=2, default=float))
+
+
+def subset_failure_probability(scenario, criterion: str, *, n_per_level: int = 1000, seed: int | None = None):
+    """Probability that one criterion fails, by subset simulation over the uncertain inputs.
+
+    The limit state is the criterion's relative margin as a function of the
+    inputs mapped from standard normal space (u -> Phi(u) -> each input's inverse
+    CDF), flown in ensembles by the one engine (analysis.rare for the method).
+
+    Returns
+    -------
+    stuntsim.analysis.rare.SubsetResult
+    """
+    from scipy.stats import norm
+
+    from stuntsim.analysis.rare import subset_simulation
+    from stuntsim.analysis.sampling import input_distributions
+    from stuntsim.scenario.uncertain_inputs import UNIFORM_HIGH, UNIFORM_LOW
+
+    unc = scenario.uncertainty
+    if unc is None:
+        raise ValueError("a rare-event estimate needs a scenario with an [uncertainty] section")
+    compiled = compile_scenario(scenario)
+    nominal = evaluate_runs(scenario, compiled, lambda off: (case_tables(compiled, None, off), compiled.init,
+                                                             compiled.env), off_heading=what_if_off_heading(scenario))
+    if criterion not in nominal.keys:
+        raise ValueError(f"unknown criterion {criterion!r}; expected one of {', '.join(nominal.keys)}")
+    distributions = input_distributions(scenario)
+
+    def limit_state(u: np.ndarray) -> np.ndarray:
+        uniform = np.clip(norm.cdf(u), UNIFORM_LOW, UNIFORM_HIGH)
+        values = np.column_stack([d.ppf(uniform[:, j]) for j, d in enumerate(distributions)])
+        return _chunk_margins(scenario, compiled, values).relative(criterion)
+
+    return subset_simulation(limit_state, len(distributions), n_per_level=n_per_level,
+                             seed=unc.seed if seed is None else seed)

@@ -1,0 +1,54 @@
+"""`stuntsim risk` and `stuntsim envelope`: clear refusals of bad flags, and the files each writes."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from stuntsim.cli import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["risk", "freefall-demo"], "no [uncertainty] section"),
+        (["risk", "helsetkopen", "--samples", "0"], "--samples: got 0"),
+        (["risk", "helsetkopen", "--workers", "0"], "--workers: got 0"),
+        (["risk", "helsetkopen", "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "not both"),
+        (["risk", "helsetkopen", "--rare", "no_such_criterion"], "unknown criterion 'no_such_criterion'"),
+        (["envelope", "helsetkopen", "--acceptable-risk", "2"], "--acceptable-risk: got 2.0"),
+        (["envelope", "helsetkopen", "--samples-per-cell", "0"], "--samples-per-cell: got 0"),
+    ],
+)
+def test_risk_and_envelope_bad_flag_exit_2_with_message(tmp_path, args, expected):
+    """Each bad flag or scenario ends with exit status 2 and a message naming it, no traceback."""
+    result = runner.invoke(app, [*args, "--out", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert expected in result.output
+    assert "Traceback" not in result.output
+
+
+def test_risk_writes_summary_parquet_and_histograms(tmp_path):
+    """A small risk run prints the failure-mode table and writes JSON, Parquet and PNG histograms."""
+    result = runner.invoke(app, ["risk", "helsetkopen", "-n", "300", "--out", str(tmp_path), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "any criterion" in result.output
+    summary = json.loads((tmp_path / "helsetkopen_risk.json").read_text())
+    assert summary["samples"] == 300 and summary["seed"] == 2020
+    assert len(pd.read_parquet(tmp_path / "helsetkopen_samples")) == 300
+    assert list(tmp_path.glob("risk_*.png"))
+
+
+def test_envelope_writes_map_and_boundary(tmp_path):
+    """A coarse envelope prints the boundary table and writes its JSON and PNG map."""
+    result = runner.invoke(app, ["envelope", "helsetkopen", "--samples-per-cell", "20", "--max-wind", "8",
+                                 "--wind-step", "4", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "helsetkopen_envelope.json").read_text())
+    assert len(data["probability"]) == 8 and len(data["probability"][0]) == 3
+    assert (tmp_path / "helsetkopen_envelope.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
