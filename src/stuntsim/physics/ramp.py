@@ -40,7 +40,8 @@ POWER_SPEED_FLOOR = 1.0
 def _ramp_limits(
     speed,
     airspeed_along,
-    slope,
+    sin_slope,
+    cos_slope,
     mass,
     drive_power,
     traction_coefficient,
@@ -50,15 +51,34 @@ def _ramp_limits(
     g,
 ):
     """Return (coasting, max drive, max braking) accelerations [m s-2]."""
-    cos_slope = math.cos(slope)
     coast = (
-        g * math.sin(slope)
+        g * sin_slope
         - rolling_resistance * g * cos_slope
         - 0.5 * air_density * drag_area * airspeed_along * abs(airspeed_along) / mass
     )
     grip = traction_coefficient * g * cos_slope
     drive = min(drive_power / (mass * max(speed, POWER_SPEED_FLOOR)), grip)
     return coast, drive, grip
+
+
+@numba.njit(cache=True)
+def ramp_acceleration_trig_kernel(
+    speed, airspeed_along, target_speed, sin_slope, cos_slope, mass, drive_power, traction_coefficient,
+    rolling_resistance, drag_area, air_density, g=9.80665,
+):
+    """:func:`ramp_acceleration_kernel` with the slope given by its sine and cosine.
+
+    For inner loops that hold the ramp's trigonometry fixed; same model, same units.
+    """
+    if speed < 0.0:
+        return math.nan
+    coast, drive, brake = _ramp_limits(
+        speed, airspeed_along, sin_slope, cos_slope, mass, drive_power, traction_coefficient, rolling_resistance,
+        drag_area, air_density, g,
+    )
+    if speed < target_speed:
+        return coast + drive
+    return min(max(0.0, coast - brake), coast + drive)
 
 
 @numba.njit(cache=True)
@@ -151,23 +171,10 @@ def ramp_acceleration_kernel(
     .. [2] V. Cossalter, *Motorcycle Dynamics*, 2nd ed., 2006 (motorcycle in
        straight running: motion resistances and aerodynamic drag).
     """
-    if speed < 0.0:
-        return math.nan
-    coast, drive, brake = _ramp_limits(
-        speed,
-        airspeed_along,
-        slope,
-        mass,
-        drive_power,
-        traction_coefficient,
-        rolling_resistance,
-        drag_area,
-        air_density,
-        g,
+    return ramp_acceleration_trig_kernel(
+        speed, airspeed_along, target_speed, math.sin(slope), math.cos(slope), mass, drive_power,
+        traction_coefficient, rolling_resistance, drag_area, air_density, g,
     )
-    if speed < target_speed:
-        return coast + drive
-    return min(max(0.0, coast - brake), coast + drive)
 
 
 @numba.njit(cache=True)
@@ -215,16 +222,8 @@ traction_coefficient, rolling_resistance, drag_area, air_density, g : float
     if speed < 0.0:
         return math.nan
     coast, drive, brake = _ramp_limits(
-        speed,
-        airspeed_along,
-        slope,
-        mass,
-        drive_power,
-        traction_coefficient,
-        rolling_resistance,
-        drag_area,
-        air_density,
-        g,
+        speed, airspeed_along, math.sin(slope), math.cos(slope), mass, drive_power, traction_coefficient,
+        rolling_resistance, drag_area, air_density, g,
     )
     if speed < target_speed:
         return mass * drive

@@ -44,7 +44,7 @@ from numba import prange
 from stuntsim.physics.atmosphere import density_kernel
 from stuntsim.physics.drag import STANDARD_GRAVITY, drag_acceleration_kernel
 from stuntsim.physics.canopy import glider_aero_acceleration_kernel, inflation_drag_area_kernel
-from stuntsim.physics.ramp import ramp_acceleration_kernel
+from stuntsim.physics.ramp import ramp_acceleration_trig_kernel
 from stuntsim.physics.terrain import TerrainGrid, clearance_kernel, height_kernel
 from stuntsim.physics.wind import wind_at_height_kernel
 from stuntsim.simulate import phases as ph
@@ -66,34 +66,46 @@ _E_IMPULSE, _E_LIP, _E_GLIDE = int(ph.Entry.IMPULSE), int(ph.Entry.LIP), int(ph.
 _D_ABS, _D_AFTER = int(ph.Duration.ABSOLUTE), int(ph.Duration.AFTER_ENTRY)
 
 
+# the per-sample environment as the kernels use it: rotation folded into two factors
+_KE_TEMPERATURE_OFFSET, _KE_WIND_COS, _KE_WIND_SIN, _KE_AIR_DENSITY = range(4)
+
+
+@numba.njit(cache=True)
+def _kernel_env(env):
+    """Per-sample environment with the wind's scale and veer folded into cos/sin factors."""
+    ke = np.empty(4)
+    ke[_KE_TEMPERATURE_OFFSET] = env[ph.ENV_TEMPERATURE_OFFSET]
+    ke[_KE_WIND_COS] = env[ph.ENV_WIND_FACTOR] * math.cos(env[ph.ENV_WIND_ROTATION])
+    ke[_KE_WIND_SIN] = env[ph.ENV_WIND_FACTOR] * math.sin(env[ph.ENV_WIND_ROTATION])
+    ke[_KE_AIR_DENSITY] = env[ph.ENV_AIR_DENSITY]
+    return ke
+
+
 @numba.njit(cache=True, inline="always")
-def _wind(x, y, z, elev, meta, wh, we, wn, env):
-    """Wind (east, north) [m s-1] at a point: layered profile over local AGL, scaled and rotated."""
+def _wind(x, y, z, elev, meta, wh, we, wn, ke):
+    """Wind (east, north) [m s-1] at a point: layered profile over local AGL, scaled and veered."""
     agl = z - height_kernel(elev, meta, x, y)
     if agl < 0.0:
         agl = 0.0
     e, n = wind_at_height_kernel(agl, wh, we, wn)
-    f = env[ph.ENV_WIND_FACTOR]
-    c = math.cos(env[ph.ENV_WIND_ROTATION])
-    s = math.sin(env[ph.ENV_WIND_ROTATION])
+    c = ke[_KE_WIND_COS]
+    s = ke[_KE_WIND_SIN]
     # rotate clockwise (seen from above) by the rotation angle: the wind veers
-    return f * (e * c + n * s), f * (-e * s + n * c)
+    return e * c + n * s, -e * s + n * c
 
 
 @numba.njit(cache=True, inline="always")
-def _density(z, env):
+def _density(z, ke):
     """Air density [kg m-3]: the standard atmosphere with offset, or a fixed value."""
-    if env[ph.ENV_AIR_DENSITY] > 0.0:
-        return env[ph.ENV_AIR_DENSITY]
-    return density_kernel(z, env[ph.ENV_TEMPERATURE_OFFSET])
+    if ke[_KE_AIR_DENSITY] > 0.0:
+        return ke[_KE_AIR_DENSITY]
+    return density_kernel(z, ke[_KE_TEMPERATURE_OFFSET])
 
 
 @numba.njit(cache=True, inline="always")
 def _ramp_axis(row):
-    """Unit vector down the ramp (east, north, up) from heading and slope."""
-    psi = row[ph.HEADING]
-    th = row[ph.RAMP_SLOPE]
-    return math.cos(th) * math.sin(psi), math.cos(th) * math.cos(psi), -math.sin(th)
+    """Unit vector down the ramp (east, north, up), precomputed in the phase row."""
+    return row[ph.RAMP_AXIS_EAST], row[ph.RAMP_AXIS_NORTH], row[ph.RAMP_AXIS_UP]
 
 
 @numba.njit(cache=True, inline="always")
@@ -122,8 +134,8 @@ def _derivative(t, s, d, tab, phase, t_entry, t_fill, nb, elev, meta, wh, we, wn
             rx, ry, rz = _ramp_axis(row)
             speed = vx * rx + vy * ry + vz * rz
             air_along = speed - (wx * rx + wy * ry)
-            a = ramp_acceleration_kernel(
-                speed, air_along, row[ph.TARGET_SPEED], row[ph.RAMP_SLOPE], row[ph.MASS],
+            a = ramp_acceleration_trig_kernel(
+                speed, air_along, row[ph.TARGET_SPEED], row[ph.SIN_RAMP_SLOPE], row[ph.COS_RAMP_SLOPE], row[ph.MASS],
                 row[ph.DRIVE_POWER], row[ph.TRACTION], row[ph.ROLLING_RESISTANCE],
                 row[ph.DRAG_AREA], rho, g,
             )
@@ -147,9 +159,10 @@ def _derivative(t, s, d, tab, phase, t_entry, t_fill, nb, elev, meta, wh, we, wn
         else:  # GLIDE
             bank = 0.0
             if row[ph.BANK_GAIN] > 0.0 and t - t_entry[b] >= row[ph.REACTION_TIME]:
-                desired = math.atan2(row[ph.TARGET_EAST] - x, row[ph.TARGET_NORTH] - y)
-                current = math.atan2(ux, uy)
-                err = (desired - current + math.pi) % (2.0 * math.pi) - math.pi
+                # heading error from the air velocity to the target, clockwise positive, in (-pi, pi]
+                de = row[ph.TARGET_EAST] - x
+                dn = row[ph.TARGET_NORTH] - y
+                err = math.atan2(uy * de - ux * dn, ux * de + uy * dn)
                 bank = row[ph.BANK_GAIN] * err
                 lim = row[ph.MAX_BANK]
                 if bank > lim:
@@ -288,9 +301,10 @@ def _record(rec, k, t, s, d, phase, nb, g):
 
 
 @numba.njit(cache=True)
-def _simulate_one(tab, init, nb, elev, meta, wh, we, wn, env, g, t_max,
+def _simulate_one(tab, init, nb, elev, meta, wh, we, wn, sample_env, g, t_max,
                   entry_t, entry_state, min_clear, min_clear_at, peak_g, contact_from, datum, rec, rec_on):
     """Integrate one sample to the end; fills the output views; returns (status, t_final, n_rec)."""
+    env = _kernel_env(sample_env)
     n = 6 * nb
     s = np.empty(n)
     trial = np.empty(n)
