@@ -234,42 +234,15 @@ traction_coefficient, rolling_resistance, drag_area, air_density, g : float
     return -mass * coast
 
 
-def _ramp_limits_array(
-    speed,
-    airspeed_along,
-    slope,
-    mass,
-    drive_power,
-    traction_coefficient,
-    rolling_resistance,
-    drag_area,
-    air_density,
-    g,
-):
-    """Numpy version of :func:`_ramp_limits`."""
-    cos_slope = np.cos(slope)
-    coast = (
-        g * np.sin(slope)
-        - rolling_resistance * g * cos_slope
-        - 0.5 * air_density * drag_area * airspeed_along * np.abs(airspeed_along) / mass
-    )
-    grip = traction_coefficient * g * cos_slope
-    drive = np.minimum(drive_power / (mass * np.maximum(speed, POWER_SPEED_FLOOR)), grip)
-    return coast, drive, grip
+_SIGNATURE = ["float64(" + ",".join(["float64"] * 11) + ")"]
+# the numpy versions are the kernels themselves, compiled as ufuncs: one model, no second copy
+_ramp_acceleration_ufunc = numba.vectorize(_SIGNATURE, cache=True)(ramp_acceleration_kernel.py_func)
+_longitudinal_force_ufunc = numba.vectorize(_SIGNATURE, cache=True)(longitudinal_force_demand_kernel.py_func)
 
 
 def ramp_acceleration(
-    speed,
-    airspeed_along,
-    target_speed,
-    slope,
-    mass,
-    drive_power,
-    traction_coefficient,
-    rolling_resistance,
-    drag_area,
-    air_density,
-    g=9.80665,
+    speed, airspeed_along, target_speed, slope, mass, drive_power, traction_coefficient, rolling_resistance,
+    drag_area, air_density, g=9.80665,
 ):
     """Acceleration along the ramp, broadcasting over arrays.
 
@@ -286,40 +259,17 @@ traction_coefficient, rolling_resistance, drag_area, air_density, g : array_like
 
     Notes
     -----
-    Same model as :func:`ramp_acceleration_kernel`, written with numpy
-    operations.
+    :func:`ramp_acceleration_kernel` compiled as a numpy ufunc.
     """
-    speed = np.asarray(speed, dtype=float)
-    coast, drive, brake = _ramp_limits_array(
-        speed,
-        airspeed_along,
-        slope,
-        mass,
-        drive_power,
-        traction_coefficient,
-        rolling_resistance,
-        drag_area,
-        air_density,
-        g,
-    )
-    hold = np.minimum(np.maximum(0.0, coast - brake), coast + drive)
-    accel = np.where(speed < target_speed, coast + drive, hold)
-    accel = np.where(speed < 0.0, np.nan, accel)
-    return accel[()]
+    return _ramp_acceleration_ufunc(
+        speed, airspeed_along, target_speed, slope, mass, drive_power, traction_coefficient, rolling_resistance,
+        drag_area, air_density, g,
+    )[()]
 
 
 def longitudinal_force_demand(
-    speed,
-    airspeed_along,
-    target_speed,
-    slope,
-    mass,
-    drive_power,
-    traction_coefficient,
-    rolling_resistance,
-    drag_area,
-    air_density,
-    g=9.80665,
+    speed, airspeed_along, target_speed, slope, mass, drive_power, traction_coefficient, rolling_resistance,
+    drag_area, air_density, g=9.80665,
 ):
     """Longitudinal tyre force the rider applies, broadcasting over arrays.
 
@@ -337,30 +287,12 @@ traction_coefficient, rolling_resistance, drag_area, air_density, g : array_like
 
     Notes
     -----
-    Same model as :func:`longitudinal_force_demand_kernel`, written with
-    numpy operations.
+    :func:`longitudinal_force_demand_kernel` compiled as a numpy ufunc.
     """
-    speed = np.asarray(speed, dtype=float)
-    coast, drive, brake = _ramp_limits_array(
-        speed,
-        airspeed_along,
-        slope,
-        mass,
-        drive_power,
-        traction_coefficient,
-        rolling_resistance,
-        drag_area,
-        air_density,
-        g,
-    )
-    hold = np.where(
-        coast - brake > 0.0,
-        -brake,
-        np.where(coast + drive < 0.0, drive, -coast),
-    )
-    force = mass * np.where(speed < target_speed, drive, hold)
-    force = np.where(speed < 0.0, np.nan, force)
-    return force[()]
+    return _longitudinal_force_ufunc(
+        speed, airspeed_along, target_speed, slope, mass, drive_power, traction_coefficient, rolling_resistance,
+        drag_area, air_density, g,
+    )[()]
 
 
 def crosswind_side_force(crosswind_speed, side_drag_area, air_density):
