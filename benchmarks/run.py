@@ -85,7 +85,7 @@ def main() -> None:
           f"a 1,000,000-sample run would take about {1e6 / engine:,.0f} s at this rate")
     small, large = 4 * 4096, 16 * 4096
     m_small, m_large = peak_memory_mb(small), peak_memory_mb(large)
-    print(f"\n2. Peak memory of a risk run (fresh process, chunks of 4096):")
+    print("\n2. Peak memory of a risk run (fresh process, chunks of 4096):")
     print(f"   {small:>7,} samples: {m_small:8.0f} MB (baseline)")
     print(f"   {large:>7,} samples: {m_large:8.0f} MB   ratio {m_large / m_small:.2f} for 4x the samples "
           "(1.00 = flat)")

@@ -12,7 +12,6 @@ every cell is GO.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,11 +42,6 @@ class Envelope:
     max_go_speed: np.ndarray  # (directions,) [m s-1]; NaN if even calm is NO-GO
 
 
-def unit_headwind(heading_true: float) -> Wind:
-    """A uniform 1 m/s wind blowing from the jump heading (scaled and veered per sample)."""
-    return Wind(np.zeros(1), np.array([-math.sin(heading_true)]), np.array([-math.cos(heading_true)]))
-
-
 def wind_envelope(scenario, speeds, directions_deg, n_per_cell: int = 200, acceptable_risk: float = 0.01) -> Envelope:
     """Map P(failure) over wind speed and direction; see the module docstring."""
     unc = scenario.uncertainty
@@ -66,7 +60,7 @@ def wind_envelope(scenario, speeds, directions_deg, n_per_cell: int = 200, accep
     cell_speed = np.repeat(s.ravel(), n_per_cell)
     cell_dir = np.repeat(d.ravel(), n_per_cell)
     values = np.tile(draws, (d.size, 1))
-    wind = unit_headwind(scenario.site.heading_true)
+    wind = Wind.uniform(scenario.site.heading_true)  # 1 m/s headwind, scaled and veered per cell
     failures = np.zeros(d.size * n_per_cell, bool)
     for start in range(0, len(values), ENGINE_BATCH):
         sl = slice(start, start + ENGINE_BATCH)

@@ -18,7 +18,6 @@ with the criterion that fails first.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -184,8 +183,7 @@ def wind_sensitivity(scenario, compiled: CompiledScenario) -> WindSensitivity:
     """Sweep a uniform wind over speeds and directions (relative to the heading)."""
     # a 1 m/s wind blowing from the jump heading (a headwind), uniform with height;
     # env scales it to each speed and veers it to each direction
-    psi = scenario.site.heading_true
-    unit = Wind(np.zeros(1), np.array([-math.sin(psi)]), np.array([-math.cos(psi)]))
+    unit = Wind.uniform(scenario.site.heading_true)
     dirs = WIND_DIRECTIONS_DEG.astype(float)
     d, s = np.meshgrid(np.radians(dirs), WIND_SPEEDS, indexing="ij")
     env = np.tile(compiled.env, (d.size, 1))

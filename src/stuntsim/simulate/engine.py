@@ -517,6 +517,12 @@ class Wind:
     def calm(cls) -> "Wind":
         return cls(np.zeros(1), np.zeros(1), np.zeros(1))
 
+    @classmethod
+    def uniform(cls, direction_from: float, speed: float = 1.0) -> "Wind":
+        """The same wind at every height, blowing from ``direction_from`` [rad, clockwise from true north]."""
+        return cls(np.zeros(1), np.array([-speed * math.sin(direction_from)]),
+                   np.array([-speed * math.cos(direction_from)]))
+
 
 @dataclass(frozen=True)
 class EnsembleResult:
