@@ -214,12 +214,13 @@ def phase_table(bodies: list[Body]) -> np.ndarray:
             row[NEXT_ON_HEIGHT] = ref(p.next_on_height)
             row[NEXT_ON_LIP] = ref(p.next_on_lip)
             row[NEXT_ON_SPEED] = ref(p.next_on_speed)
-            # derived once here so kernels need no trigonometry: the unit vector down the
-            # ramp (east, north, up) and the slope's sine and cosine
-            row[SIN_RAMP_SLOPE], row[COS_RAMP_SLOPE] = math.sin(p.ramp_slope), math.cos(p.ramp_slope)
-            row[RAMP_AXIS_EAST] = row[COS_RAMP_SLOPE] * math.sin(p.heading)
-            row[RAMP_AXIS_NORTH] = row[COS_RAMP_SLOPE] * math.cos(p.heading)
-            row[RAMP_AXIS_UP] = -row[SIN_RAMP_SLOPE]
+            if p.kind == Kind.RAMP:
+                # derived once here so kernels need no trigonometry: the unit vector down
+                # the ramp (east, north, up) and the slope's sine and cosine
+                row[SIN_RAMP_SLOPE], row[COS_RAMP_SLOPE] = math.sin(p.ramp_slope), math.cos(p.ramp_slope)
+                row[RAMP_AXIS_EAST] = row[COS_RAMP_SLOPE] * math.sin(p.heading)
+                row[RAMP_AXIS_NORTH] = row[COS_RAMP_SLOPE] * math.cos(p.heading)
+                row[RAMP_AXIS_UP] = -row[SIN_RAMP_SLOPE]
             row[SETS_DATUM] = float(p.sets_datum)
             row[ENTRY] = int(p.entry)
             row[DV_EAST], row[DV_NORTH], row[DV_UP] = p.dv_enu
