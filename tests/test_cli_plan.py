@@ -54,3 +54,48 @@ def test_plan_helsetkopen_writes_report_summary_and_plots(tmp_path):
     assert (tmp_path / "helsetkopen_report.html").stat().st_size > 100_000
     assert list(tmp_path.glob("*.png"))
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+JUMP_SECTIONS = """
+[parachute]
+pull_time = "4 s"
+pilot_chute_diameter = "46 in"
+pilot_chute_fill_constant = 3.0
+bridle_length = "9 ft"
+line_length = "5 m"
+canopy_area = "260 ft^2"
+fill_constant = 8.0
+
+[canopy]
+forward_speed = "8.9 m/s"
+sink_rate = "3.1 m/s"
+flare_forward_speed = "4 m/s"
+flare_sink_rate = "1.5 m/s"
+
+[landing_zone]
+name = "beach"
+east = "-300 m"
+north = "0 m"
+radius = "50 m"
+
+[criteria]
+min_separation_at_line_stretch = "10 m"
+min_terrain_clearance = "10 m"
+min_full_canopy_height_agl = "60 m"
+max_opening_load = 10.0
+max_touchdown_vertical_speed = "3 m/s"
+"""
+
+
+def test_plan_jump_without_ramp_has_no_ramp_or_bike_criteria(tmp_path):
+    """A cliff jump with a parachute (no ramp, no bike) plans with the jump's criteria only and lands."""
+    text = (files("stuntsim.scenario.library") / "freefall-demo.toml").read_text()
+    text = text.replace('max_time = "60 s"', 'max_time = "400 s"', 1) + JUMP_SECTIONS
+    path = tmp_path / "jump.toml"
+    path.write_text(text)
+    result = runner.invoke(app, ["plan", str(path), "--out", str(tmp_path), "--no-png", "--quiet"])
+    assert result.exit_code == 0, result.output
+    criteria = json.loads((tmp_path / "freefall-demo_summary.json").read_text())["criteria"]
+    assert {"launch_speed", "ramp_crosswind", "separation", "bike_exclusion"}.isdisjoint(criteria)
+    assert criteria["landing_zone"]["value"] is not None
+    assert criteria["full_canopy_height"]["passed"]

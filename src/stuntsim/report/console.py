@@ -60,6 +60,11 @@ def print_plan(result, console: Console) -> None:
     colour = "green" if result.go else "red"
     console.print(f"[bold {colour}]{result.verdict}[/bold {colour}]  {result.scenario.scenario.title}")
     console.print(verdict_table(result))
+    if not result.nominal.completed:
+        console.print(
+            f"[bold yellow]The nominal flight had not ended at simulation.max_time = {result.compiled.max_time:g} s; "
+            "criteria that need the landing show n/a and fail. Raise simulation.max_time.[/bold yellow]"
+        )
     w, para = result.window, result.scenario.parachute
     if w.earliest is None:
         console.print("[bold red]No pull time satisfies every criterion.[/bold red]")
