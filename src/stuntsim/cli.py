@@ -164,6 +164,7 @@ def risk(
 
     from stuntsim.analysis.risk import run_risk, write_summary
     from stuntsim.report.console import print_risk
+    from stuntsim.report.html import write_risk_report
     from stuntsim.report.plots import save_risk_pngs
 
     client, cluster = _dask_client(workers, scheduler)
@@ -180,8 +181,10 @@ def risk(
             cluster.close()
     print_risk(result, console)
     path = write_summary(result, out / f"{model.scenario.name}_risk.json")
+    report = write_risk_report(result, out / f"{model.scenario.name}_risk_report.html", model)
     pngs = save_risk_pngs(result, out)
     console.print(f"wrote {path}, {len(pngs)} margin histograms and {result.parquet_dir}/")
+    console.print(f"wrote {report}")
     if result.interrupted:
         console.print("[yellow]Interrupted: the results cover the chunks finished before Ctrl-C.[/yellow]")
         raise typer.Exit(code=130)
@@ -242,6 +245,7 @@ def envelope(
     from stuntsim.analysis.envelope import wind_envelope
     from stuntsim.io.export import write_text_atomic
     from stuntsim.report.console import print_envelope
+    from stuntsim.report.html import write_envelope_report
     from stuntsim.report.plots import save_envelope_png
     from stuntsim.report.summary import envelope_summary_json
 
@@ -251,7 +255,8 @@ def envelope(
     print_envelope(env, console)
     name = model.scenario.name
     for path in (write_text_atomic(out / f"{name}_envelope.json", envelope_summary_json(env, model)),
-                 save_envelope_png(env, out / f"{name}_envelope.png")):
+                 save_envelope_png(env, out / f"{name}_envelope.png"),
+                 write_envelope_report(env, out / f"{name}_envelope_report.html", model)):
         console.print(f"wrote {path}")
 
 

@@ -615,6 +615,186 @@ def plan_figures(result) -> dict:
     return figures
 
 
+#: Most bars drawn in a risk margin histogram; adjacent streamed bins are merged to stay below it.
+RISK_HISTOGRAM_MAX_BARS = 120
+FAIL_COLOUR = "#c0392b"
+PASS_COLOUR = "#2e86c1"
+GO_BOUNDARY_COLOUR = "#1e8449"
+
+
+def _probability_text(p: float) -> str:
+    """A probability for a title or label: three significant digits."""
+    return "0" if p == 0 else f"{p:.3g}"
+
+
+def merged_histogram(counts, edges, max_bars: int = RISK_HISTOGRAM_MAX_BARS) -> tuple[np.ndarray, np.ndarray]:
+    """The used span of a streamed histogram with adjacent bins summed into at most ``max_bars`` bars.
+
+    Bins are merged in groups aligned on the bin edge nearest zero, so no bar straddles
+    the pass/fail boundary (margin 0) when zero is a bin edge. A view of the counts:
+    the sum over the bars equals the sum over the bins.
+
+    Returns
+    -------
+    (counts, edges) : ndarray, ndarray
+        ``len(edges) == len(counts) + 1``; both empty when every count is zero.
+    """
+    counts = np.asarray(counts)
+    edges = np.asarray(edges, float)
+    used = np.nonzero(counts)[0]
+    if used.size == 0:
+        return np.zeros(0, counts.dtype), np.zeros(0)
+    zero = int(np.argmin(np.abs(edges)))
+    lo, hi = int(used[0]), int(used[-1]) + 1
+    group = max(1, math.ceil((hi - lo) / max_bars))
+    # group boundaries at zero + k * group, widened to cover [lo, hi)
+    first = zero + math.floor((lo - zero) / group) * group
+    last = zero + math.ceil((hi - zero) / group) * group
+    bounds = np.arange(first, last + 1, group)
+    inner = np.clip(bounds, 0, len(counts))
+    merged = np.add.reduceat(counts, inner[:-1]) if len(inner) > 1 else counts[lo:hi].sum(keepdims=True)
+    merged = np.where(np.diff(inner) > 0, merged, 0)
+    merged_edges = edges[inner]
+    return merged, merged_edges
+
+
+def _risk_histogram(result, key: str, edges: np.ndarray):
+    go = _go()
+    counts, bar_edges = merged_histogram(result.histograms[key], edges)
+    unit = result.units.get(key, "")
+    title = result.titles.get(key, key)
+    centres = 0.5 * (bar_edges[:-1] + bar_edges[1:])
+    fails = centres < 0
+    fig = go.Figure()
+    for failing, name, colour in ((False, "holds (margin >= 0)", PASS_COLOUR), (True, "fails (margin < 0)", FAIL_COLOUR)):
+        pick = fails == failing
+        if not pick.any():
+            continue
+        fig.add_trace(go.Bar(
+            x=centres[pick], y=counts[pick], width=np.diff(bar_edges)[pick], marker_color=colour, name=name,
+            customdata=np.column_stack([bar_edges[:-1][pick], bar_edges[1:][pick]]),
+            hovertemplate=(f"margin %{{customdata[0]:.3g}} to %{{customdata[1]:.3g}} {_escape(unit)}"
+                           "<br>%{y:,} samples<extra>" + name + "</extra>"),
+        ))
+    p, low, high = result.probability(key)
+    fig.add_vline(x=0.0, line=dict(color="#111", width=1.5, dash="dash"), annotation_text="margin 0 (limit)",
+                  annotation_position="top left")
+    # a failing tail too small to see on a linear count axis is shown on a log axis (a button switches back)
+    peak = counts.max() if counts.size else 0
+    log = bool(fails.any() and counts[fails].max() < 0.05 * peak)
+    buttons = _view_buttons([("linear count", {"yaxis.type": "linear"}), ("log count", {"yaxis.type": "log"})])
+    buttons[0].update(x=1.0, xanchor="right", active=1 if log else 0)
+    fig.update_layout(
+        title=dict(text=(f"{_escape(title)}<br><sup>P(fail) = {_probability_text(p)} "
+                         f"(95% Wilson interval {_probability_text(low)} to {_probability_text(high)}), "
+                         f"{result.failures[key]:,} of {result.n_samples:,} samples</sup>")),
+        xaxis=dict(title=dict(text=f"margin [{_escape(unit)}] (negative = fails)")),
+        yaxis=dict(title=dict(text="samples per bar [-]"), type="log" if log else "linear"),
+        bargap=0.0, height=400, margin=dict(t=100), showlegend=True,
+        legend=dict(orientation="h", yanchor="top", y=-0.22, x=0.0),
+        updatemenus=buttons,
+    )
+    return fig
+
+
+def risk_figures(result) -> dict:
+    """Interactive margin histograms of a Monte Carlo run, one per criterion, keyed by criterion.
+
+    Bars are the streamed histogram bins of :mod:`stuntsim.analysis.risk` (merged in
+    adjacent groups for display); the failing side (margin < 0) is red, the limit is
+    the dashed line at zero, and the title gives P(fail) with its Wilson interval.
+
+    Parameters
+    ----------
+    result : stuntsim.analysis.risk.RiskResult
+
+    Returns
+    -------
+    dict of str to plotly.graph_objects.Figure
+        Empty when no sample finished.
+    """
+    from stuntsim.analysis.risk import HISTOGRAM_BINS, HISTOGRAM_SPAN
+
+    figures = {}
+    if result.n_samples == 0:
+        return figures
+    for key in result.histograms:
+        edges = np.linspace(-HISTOGRAM_SPAN, HISTOGRAM_SPAN, HISTOGRAM_BINS + 1) * result.scales[key]
+        fig = _risk_histogram(result, key, edges)
+        fig.update_layout(template="plotly_white", font=dict(family="sans-serif"))
+        figures[key] = fig
+    return figures
+
+
+def _direction_label(direction_deg: float) -> str:
+    name = direction_name(direction_deg)
+    return f"{direction_deg:.0f} deg" + (f" ({name})" if name else "")
+
+
+def _go_boundary(env) -> tuple[list[float], list[float]]:
+    """A staircase between each direction's last GO cell and the next speed (left edge if NO-GO in calm)."""
+    half = 0.5 * _step(env.speeds)
+    xs, ys = [], []
+    for i, v in enumerate(env.max_go_speed):
+        x = float(env.speeds[0] - half) if math.isnan(float(v)) else float(v + half)
+        xs += [x, x]
+        ys += [i - 0.5, i + 0.5]
+    return xs, ys
+
+
+def envelope_figure(env):
+    """Interactive wind envelope: P(failure) per (direction, mean wind) cell with the GO boundary.
+
+    Hovering a cell shows P(failure), its Wilson interval, the failures out of the
+    samples per cell, and GO / NO-GO. Cells read ``GO`` or their probability.
+
+    Parameters
+    ----------
+    env : stuntsim.analysis.envelope.Envelope
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    go = _go()
+    rows = np.arange(len(env.directions_deg))
+    labels = [_direction_label(float(d)) for d in env.directions_deg]
+    n = env.n_per_cell
+    custom = np.dstack([env.low, env.high, env.failures, np.where(env.go, "GO", "NO-GO").astype(object),
+                        np.broadcast_to(np.array(labels, dtype=object)[:, None], env.probability.shape)])
+    text = np.where(env.go, np.char.add("GO ", np.char.mod("%.2f", env.probability)),
+                    np.char.mod("%.2f", env.probability))
+    top = max(float(np.nanmax(env.probability)) if env.probability.size else 0.0, 2 * env.acceptable_risk)
+    fig = go.Figure(go.Heatmap(
+        x=env.speeds, y=rows, z=env.probability, zmin=0.0, zmax=top, colorscale="Magma", reversescale=True,
+        colorbar=dict(title=dict(text="P(failure) [-]")), customdata=custom, text=text, texttemplate="%{text}",
+        xgap=1, ygap=1, name="P(failure)",
+        hovertemplate=("wind from %{customdata[4]}<br>mean wind %{x:.1f} m/s<br>P(failure) = %{z:.3f} "
+                       "(95% Wilson %{customdata[0]:.3f} to %{customdata[1]:.3f})<br>"
+                       f"%{{customdata[2]}} failures of {n} samples<br>%{{customdata[3]}}<extra></extra>"),
+    ))
+    xs, ys = _go_boundary(env)
+    fig.add_trace(go.Scatter(
+        x=xs, y=ys, mode="lines", line=dict(color=GO_BOUNDARY_COLOUR, width=4), hoverinfo="skip",
+        name=f"GO boundary (upper 95% bound <= {env.acceptable_risk:g})",
+    ))
+    half = 0.5 * _step(env.speeds)
+    fig.update_layout(
+        title=dict(text=(f"Wind envelope: P(failure) per cell, {n} samples per cell (seed {env.seed})<br>"
+                         f"<sup>GO where the upper end of the 95% Wilson interval is at most {env.acceptable_risk:g}; "
+                         "GO cells read 'GO'</sup>")),
+        xaxis=dict(title=dict(text="mean wind speed [m/s]"), range=[float(env.speeds[0] - half),
+                                                                    float(env.speeds[-1] + half)],
+                   **(dict(tickmode="array", tickvals=env.speeds.tolist()) if len(env.speeds) <= 25 else {})),
+        yaxis=dict(title=dict(text="wind from, relative to the jump heading, clockwise [deg]"), tickmode="array",
+                   tickvals=rows.tolist(), ticktext=labels, range=[-0.5, len(rows) - 0.5]),
+        height=max(420, 70 * len(rows) + 200), margin=dict(t=100, l=200), showlegend=True,
+        legend=dict(orientation="h", yanchor="top", y=-0.12, x=0.0),
+        template="plotly_white", font=dict(family="sans-serif"),
+    )
+    return fig
+
+
 # --------------------------------------------------------------------------- matplotlib (PNG)
 def _figure(nrows=1, ncols=1, *, figsize, dpi=110, **kw):
     """A matplotlib Figure outside pyplot (no global state, no backend switch; PNG through Agg)."""
