@@ -42,7 +42,7 @@ from pydantic import (
     model_validator,
 )
 
-from stuntsim.scenario.terrain_files import TerrainFileError, read_elevation_grid, read_profile_csv
+from stuntsim.scenario.terrain_files import TerrainFileError, read_elevation_grid, read_geotiff, read_profile_csv
 from stuntsim.scenario.uncertain_inputs import (
     DISTRIBUTION_PARAMETERS,
     NORMAL_REACH,
@@ -525,6 +525,16 @@ class Terrain(Section):
                     except ValueError:
                         pass  # reported by the elevation_unit check
                 data["grid"] = ElevationGrid(read_elevation_grid(path, metres_per_unit))
+                if path.suffix.lower() in (".tif", ".tiff"):
+                    pixel = read_geotiff(path)[1]
+                    spacing = data.get("spacing")
+                    try:
+                        spacing_m = parse_quantity(spacing, "length") if isinstance(spacing, str) else None
+                    except ValueError:
+                        spacing_m = None  # reported by the spacing check
+                    if spacing_m is not None and abs(spacing_m - pixel) > 1e-6 * pixel:
+                        raise SectionProblems([(("spacing",), f"got {_show(spacing_m, 'm')}, but the GeoTIFF's "
+                                                f"pixels are {_show(pixel, 'm')}; expected the file's pixel size")])
         except TerrainFileError as error:
             raise SectionProblems([(("file",), f"{describe_value(file)}: {error}")]) from None
         return data

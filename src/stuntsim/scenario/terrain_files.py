@@ -120,9 +120,13 @@ def read_elevation_grid(path: Path, metres_per_unit: float = 1.0) -> np.ndarray:
         columns), elevation above mean sea level [m].
     """
     suffix = path.suffix.lower()
-    if suffix not in (".npz", ".csv"):
-        raise TerrainFileError(f'the grid file "{path}" ends in "{path.suffix}"; expected a .npz or .csv file')
-    if suffix == ".csv":
+    if suffix not in (".npz", ".csv", ".tif", ".tiff"):
+        raise TerrainFileError(
+            f'the grid file "{path}" ends in "{path.suffix}"; expected a .npz, .csv or (with stuntsim[geo]) .tif file'
+        )
+    if suffix in (".tif", ".tiff"):
+        grid, _ = read_geotiff(path)
+    elif suffix == ".csv":
         lines = _open_text(path)
         rows = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
         try:
@@ -153,3 +157,38 @@ def read_elevation_grid(path: Path, metres_per_unit: float = 1.0) -> np.ndarray:
     grid = grid * metres_per_unit
     grid.setflags(write=False)
     return grid
+
+
+def read_geotiff(path: Path) -> tuple[np.ndarray, float]:
+    """Read band 1 of a north-up GeoTIFF in a projected metre CRS (needs the optional ``[geo]`` extra).
+
+    Returns
+    -------
+    grid : numpy.ndarray
+        Elevations in the file's units, rows turned to run northward (row 0 = the
+        southernmost), columns eastward.
+    pixel_size : float
+        The square pixel's side [m], which must equal the scenario's ``spacing``.
+    """
+    try:
+        import rasterio
+    except ImportError:
+        raise TerrainFileError(
+            f'reading the GeoTIFF "{path}" needs rasterio: pip install "stuntsim[geo]" (or give a .npz or .csv grid)'
+        ) from None
+    if not path.is_file():
+        raise TerrainFileError(f'the file "{path}" does not exist')
+    try:
+        with rasterio.open(path) as dataset:
+            grid = dataset.read(1, masked=True).astype(np.float64)
+            transform, crs = dataset.transform, dataset.crs
+    except rasterio.errors.RasterioError as error:
+        raise TerrainFileError(f'the GeoTIFF "{path}" could not be read ({error})') from None
+    if crs is None or not crs.is_projected or (crs.linear_units or "").lower() not in ("metre", "meter", "m"):
+        raise TerrainFileError(f'the GeoTIFF "{path}" is not in a projected CRS with metre units (got {crs}); '
+                               "expected e.g. a UTM zone")
+    if transform.b != 0 or transform.d != 0 or transform.e >= 0 or abs(transform.a + transform.e) > 1e-9 * transform.a:
+        raise TerrainFileError(f'the GeoTIFF "{path}" is not north-up with square pixels ({transform}); expected both')
+    if np.ma.is_masked(grid):
+        raise TerrainFileError(f'the GeoTIFF "{path}" has no-data cells; expected elevations everywhere')
+    return np.flipud(np.asarray(grid)), float(transform.a)
