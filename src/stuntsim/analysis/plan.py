@@ -87,6 +87,17 @@ class PlanResult:
     def binding(self) -> str:
         return self.margins.binding(0)
 
+    @property
+    def opening(self) -> dict[str, float] | None:
+        """The nominal opening: pull to full canopy, time [s] and altitude lost [m] (None if never open)."""
+        rider = self.compiled.body_names[0]
+        pull = self.nominal.event(rider, "pilot chute")
+        full = self.nominal.event(rider, "canopy")
+        if pull is None or full is None:
+            return None
+        return {"time_s": full.time - pull.time, "altitude_loss_m": pull.altitude_msl - full.altitude_msl,
+                "full_canopy_height_agl_m": full.height_agl}
+
 
 def _off_heading_offsets(scenario) -> list[float]:
     a = scenario.parachute.off_heading_check

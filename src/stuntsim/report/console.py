@@ -66,6 +66,10 @@ def print_plan(result, console: Console) -> None:
             "criteria that need the landing show n/a and fail. Raise simulation.max_time.[/bold yellow]"
         )
     w, para = result.window, result.scenario.parachute
+    if result.opening is not None:
+        o = result.opening
+        console.print(f"Opening: {o['altitude_loss_m']:.1f} m of altitude lost in {o['time_s']:.2f} s from the pull to "
+                      f"full canopy, which is {o['full_canopy_height_agl_m']:.1f} m above the ground.")
     if w.earliest is None:
         console.print("[bold red]No pull time satisfies every criterion.[/bold red]")
     else:

@@ -153,7 +153,12 @@ def _window_context(result, datum: str) -> dict:
         "reported_source": para.reported_pull_time_source or "source not given",
         "reported_status": _where(float(reported), w, datum) if reported is not None else "",
         "answer": "",
+        "opening": "",
     }
+    if result.opening is not None:
+        o = result.opening
+        ctx["opening"] = (f"{o['altitude_loss_m']:.1f} m of altitude lost in {o['time_s']:.2f} s from the pull to full "
+                          f"canopy, {o['full_canopy_height_agl_m']:.1f} m above the ground")
     if reported is not None and w.earliest is not None:
         verdict = "lies inside" if _inside(float(reported), w) else "lies OUTSIDE"
         ctx["answer"] = (

@@ -21,6 +21,7 @@ def plan_summary(result) -> dict:
         "meta": result.meta,
         "verdict": result.verdict,
         "binding_criterion": result.binding,
+        "opening": result.opening,
         "criteria": {
             k: {
                 "title": m.info[k].title,
