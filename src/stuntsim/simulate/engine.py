@@ -52,6 +52,7 @@ from stuntsim.simulate import phases as ph
 EVENT_TOLERANCE = 1e-7  # [m] |event function| at a located event
 MIN_AIRSPEED = 1.0  # [m s-1] floor in airspeed-scaled durations (c1 / v)
 MIN_GLIDE_AIRSPEED = 1.0  # [m s-1] least horizontal airspeed given to a canopy at full inflation
+CLEARANCE_SUBSAMPLES = 4  # points per step at which terrain clearance is taken (the last is the step's end)
 
 STATUS_DONE = 0  # every body reached a FROZEN phase
 STATUS_TIME_LIMIT = 1  # max_time reached first
@@ -428,31 +429,48 @@ def _simulate_one(tab, init, nb, elev, meta, wh, we, wn, sample_env, g, t_max,
             h = best_h
             hit_sched = False
         for k in range(n):
+            probe[k] = s[k]  # the step's start, kept for the clearance monitors
             s[k] = trial[k]
         t = t_sched if hit_sched else t + h
-        # clearance monitors at the accepted state, in the phases that ask for them. The
-        # distance to terrain is 1-Lipschitz in position, so while the last computed
-        # distance (a lower bound) minus the distance travelled since stays above the
-        # phase's minimum, no new minimum is possible and the search is skipped.
+        # clearance monitors over the step just taken, in the phases that ask for them.
+        # The distance to terrain is 1-Lipschitz in position, so while the last computed
+        # distance (a lower bound) minus how far the body can have got from where it was
+        # computed stays above the phase's minimum, no new minimum is possible and the
+        # search is skipped. Otherwise the distance is taken at the step's end and at
+        # CLEARANCE_SUBSAMPLES - 1 points inside it on the cubic Hermite curve through
+        # the step's end positions and velocities, so the minimum does not depend on
+        # how long the step is.
         for b in range(nb):
             p = phase[b]
             if tab[b, p, ph.MONITOR_CLEARANCE] > 0.0:
                 o = 6 * b
-                travel = math.sqrt((s[o] - last_at[b, 0]) ** 2 + (s[o + 1] - last_at[b, 1]) ** 2
-                                   + (s[o + 2] - last_at[b, 2]) ** 2)
-                if last_clear[b] - travel > min_clear[b, p]:
+                v0 = math.sqrt(probe[o + 3] ** 2 + probe[o + 4] ** 2 + probe[o + 5] ** 2)
+                v1 = math.sqrt(s[o + 3] ** 2 + s[o + 4] ** 2 + s[o + 5] ** 2)
+                reach = math.sqrt((probe[o] - last_at[b, 0]) ** 2 + (probe[o + 1] - last_at[b, 1]) ** 2
+                                  + (probe[o + 2] - last_at[b, 2]) ** 2) + h * max(v0, v1)
+                if last_clear[b] - reach > min_clear[b, p]:
                     continue
-                # only a distance below the phase's minimum so far matters: bound the search by it
-                c = clearance_kernel(elev, meta, s[o], s[o + 1], s[o + 2], min_clear[b, p])
+                for q in range(1, CLEARANCE_SUBSAMPLES + 1):
+                    f = q / CLEARANCE_SUBSAMPLES
+                    # cubic Hermite basis on [0, 1]
+                    h00 = (1.0 + 2.0 * f) * (1.0 - f) * (1.0 - f)
+                    h10 = f * (1.0 - f) * (1.0 - f)
+                    h01 = f * f * (3.0 - 2.0 * f)
+                    h11 = f * f * (f - 1.0)
+                    x = h00 * probe[o] + h10 * h * probe[o + 3] + h01 * s[o] + h11 * h * s[o + 3]
+                    y = h00 * probe[o + 1] + h10 * h * probe[o + 4] + h01 * s[o + 1] + h11 * h * s[o + 4]
+                    z = h00 * probe[o + 2] + h10 * h * probe[o + 5] + h01 * s[o + 2] + h11 * h * s[o + 5]
+                    # only a distance below the phase's minimum so far matters: bound the search by it
+                    c = clearance_kernel(elev, meta, x, y, z, min_clear[b, p])
+                    if c < min_clear[b, p]:
+                        min_clear[b, p] = c
+                        min_clear_at[b, p, 0] = x
+                        min_clear_at[b, p, 1] = y
+                        min_clear_at[b, p, 2] = z
                 last_clear[b] = c
                 last_at[b, 0] = s[o]
                 last_at[b, 1] = s[o + 1]
                 last_at[b, 2] = s[o + 2]
-                if c < min_clear[b, p]:
-                    min_clear[b, p] = c
-                    min_clear_at[b, p, 0] = s[o]
-                    min_clear_at[b, p, 1] = s[o + 1]
-                    min_clear_at[b, p, 2] = s[o + 2]
         if best_b >= 0:
             # the located event, then any other body's event that happened at the same instant
             # (rider and bike leave the ramp lip together)
