@@ -52,7 +52,7 @@ from stuntsim.simulate import phases as ph
 EVENT_TOLERANCE = 1e-7  # [m] |event function| at a located event
 MIN_AIRSPEED = 1.0  # [m s-1] floor in airspeed-scaled durations (c1 / v)
 MIN_GLIDE_AIRSPEED = 1.0  # [m s-1] least horizontal airspeed given to a canopy at full inflation
-CLEARANCE_SUBSAMPLES = 4  # points per step at which terrain clearance is taken (the last is the step's end)
+CLEARANCE_SUBSAMPLES = 4  # intervals per step at whose ends terrain clearance is taken
 
 STATUS_DONE = 0  # every body reached a FROZEN phase
 STATUS_TIME_LIMIT = 1  # max_time reached first
@@ -436,10 +436,10 @@ def _simulate_one(tab, init, nb, elev, meta, wh, we, wn, sample_env, g, t_max,
         # The distance to terrain is 1-Lipschitz in position, so while the last computed
         # distance (a lower bound) minus how far the body can have got from where it was
         # computed stays above the phase's minimum, no new minimum is possible and the
-        # search is skipped. Otherwise the distance is taken at the step's end and at
-        # CLEARANCE_SUBSAMPLES - 1 points inside it on the cubic Hermite curve through
-        # the step's end positions and velocities, so the minimum does not depend on
-        # how long the step is.
+        # search is skipped. Otherwise the distance is taken at both ends of the step and
+        # at CLEARANCE_SUBSAMPLES - 1 points inside it on the cubic Hermite curve through
+        # the ends' positions and velocities, so the minimum hardly depends on how long
+        # the step is.
         for b in range(nb):
             p = phase[b]
             if tab[b, p, ph.MONITOR_CLEARANCE] > 0.0:
@@ -450,7 +450,7 @@ def _simulate_one(tab, init, nb, elev, meta, wh, we, wn, sample_env, g, t_max,
                                   + (probe[o + 2] - last_at[b, 2]) ** 2) + h * max(v0, v1)
                 if last_clear[b] - reach > min_clear[b, p]:
                     continue
-                for q in range(1, CLEARANCE_SUBSAMPLES + 1):
+                for q in range(CLEARANCE_SUBSAMPLES + 1):  # q = 0 is the step's start (a phase entry)
                     f = q / CLEARANCE_SUBSAMPLES
                     # cubic Hermite basis on [0, 1]
                     h00 = (1.0 + 2.0 * f) * (1.0 - f) * (1.0 - f)
