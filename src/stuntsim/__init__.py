@@ -9,3 +9,4 @@ DISCLAIMER = (
     "stuntsim is decision support for qualified stunt and safety professionals; "
     "it is not a substitute for their judgement, training or on-site checks."
 )
+
