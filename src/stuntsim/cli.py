@@ -180,6 +180,9 @@ def risk(
         if cluster is not None:
             cluster.close()
     print_risk(result, console)
+    if result.n_samples == 0:
+        console.print("[yellow]Interrupted before the first chunk finished; nothing written.[/yellow]")
+        raise typer.Exit(code=130)
     path = write_summary(result, out / f"{model.scenario.name}_risk.json")
     report = write_risk_report(result, out / f"{model.scenario.name}_risk_report.html", model)
     pngs = save_risk_pngs(result, out)
@@ -208,6 +211,13 @@ def _rare(model, criterion: str, samples_per_level: int, out: Path) -> None:
         f"P({criterion} fails) = {result.probability:.3e}, coefficient of variation {result.cov:.2f} "
         f"({result.n_levels} levels, {result.n_evaluations:,} flights, seed {result.seed})"
     )
+    if not result.converged:
+        console.print("[bold red]Subset simulation did not converge (its thresholds stopped falling or it ran out of "
+                      "levels): this estimate is not usable; use plain Monte Carlo (stuntsim risk -n N).[/bold red]")
+    else:
+        console.print("[dim]The coefficient of variation is the Au & Beck estimate; it can understate the scatter, "
+                      "most where failures come from several separate regions of the inputs. Check a few seeds or "
+                      "against plain Monte Carlo where it is affordable.[/dim]")
     console.print(f"[dim]{DISCLAIMER}[/dim]")
     summary = {
         "disclaimer": DISCLAIMER, "stuntsim_version": __version__, "scenario": model.scenario.name,
@@ -223,7 +233,7 @@ def _rare(model, criterion: str, samples_per_level: int, out: Path) -> None:
 @app.command()
 def envelope(
     scenario: ScenarioArg,
-    samples_per_cell: Annotated[int, typer.Option(help="Samples of the uncertain inputs per wind cell.")] = 200,
+    samples_per_cell: Annotated[int, typer.Option(help="Samples of the uncertain inputs per wind cell.")] = 400,
     acceptable_risk: Annotated[float, typer.Option(help="Failure probability at or below which a cell is GO.")] = 0.01,
     max_wind: Annotated[float, typer.Option(help="Highest mean wind speed swept [m/s].")] = 16.0,
     wind_step: Annotated[float, typer.Option(help="Wind speed step [m/s].")] = 2.0,
@@ -243,6 +253,15 @@ def envelope(
     import numpy as np
 
     from stuntsim.analysis.envelope import wind_envelope
+    from stuntsim.analysis.rare import wilson_interval
+    from stuntsim.analysis.risk import CONFIDENCE
+
+    if wilson_interval(0, samples_per_cell, CONFIDENCE)[1] > acceptable_risk:
+        z2 = 1.959964 ** 2
+        needed = int(np.ceil(z2 * (1.0 - acceptable_risk) / acceptable_risk))
+        console.print(f"[yellow]With {samples_per_cell} samples per cell no cell can be GO at an acceptable risk of "
+                      f"{acceptable_risk:g} (even 0 failures leave the 95% upper bound above it); use at least "
+                      f"{needed} samples per cell.[/yellow]")
     from stuntsim.io.export import write_text_atomic
     from stuntsim.report.console import print_envelope
     from stuntsim.report.html import write_envelope_report

@@ -114,16 +114,41 @@ def test_risk_memory_stays_flat_as_samples_grow(tmp_path):
 
 
 def test_risk_interrupted_keeps_finished_chunks(tmp_path):
-    """Ctrl-C after the first chunk stops cleanly with that chunk counted and written."""
+    """Ctrl-C during the second chunk stops cleanly with the first chunk counted and written."""
     scenario = scenario_with_uncertainty(tmp_path, SMALL)
+    calls = []
 
-    def stop(_):
-        raise KeyboardInterrupt
+    def stop(n):
+        calls.append(n)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
 
     result = run_risk(scenario, 4096, out_dir=tmp_path, progress=stop)
     assert result.interrupted
     assert result.n_samples == 1024
     assert len(pd.read_parquet(result.parquet_dir)) == 1024
+
+
+def test_risk_interrupted_before_any_chunk_reports_nothing_without_error(tmp_path):
+    """Ctrl-C inside the first chunk leaves an empty, interrupted result whose summary still renders."""
+    scenario = scenario_with_uncertainty(tmp_path, SMALL)
+
+    def stop(_):
+        raise KeyboardInterrupt
+
+    result = run_risk(scenario, 4096, progress=stop)
+    assert result.interrupted and result.n_samples == 0
+    p, low, high = result.probability()
+    assert p != p and (low, high) == (0.0, 1.0)
+
+
+def test_risk_main_driver_of_wind_failures_is_the_wind_factor(tmp_path):
+    """Landing-zone failures come from strong winds: the failing samples' wind factor lies far above its mean."""
+    scenario = scenario_with_uncertainty(tmp_path, SMALL.replace("sigma = 0.3", "sigma = 0.8"))
+    result = run_risk(scenario, 2048)
+    assert result.failures["landing_zone"] >= 5
+    name, kind, shift = result.main_driver("landing_zone")
+    assert (name, kind) == ("wind.speed_factor", "shift") and shift > 1.0
 
 
 @pytest.mark.slow

@@ -67,7 +67,7 @@ def test_helsetkopen_uncertainty_loads_with_si_inputs():
     """The built-in Helsetkopen scenario loads its [uncertainty]: MC, seed 2020, each input once, SI parameters."""
     scenario = load_scenario("helsetkopen")
     u = scenario.uncertainty
-    assert (u.method, u.seed, u.chunk_size) == ("mc", 2020, 65536)
+    assert (u.method, u.seed, u.chunk_size) == ("mc", 2020, 16384)
     assert len(u.names) == len(set(u.names)) >= 10
     assert set(u.names) <= set(SUPPORTED_INPUTS)
     by_name = {item.name: item for item in u.inputs}

@@ -39,7 +39,8 @@ from stuntsim.scenario.uncertain_inputs import SUPPORTED_INPUTS
 from stuntsim.simulate.build import CompiledScenario, compile_scenario
 
 ENGINE_BATCH = 4096  # samples per engine call (bounds the per-sample tables in memory)
-DRIVER_SAMPLES = 100_000  # rows kept for the rank correlations
+DRIVER_SAMPLES = 100_000  # rows kept for the rank correlations and failure shifts
+MIN_FAILURES_FOR_SHIFT = 5  # failing rows needed before their mean shift is reported
 HISTOGRAM_BINS = 4000  # over [-HISTOGRAM_SPAN, +HISTOGRAM_SPAN] times each criterion's scale
 HISTOGRAM_SPAN = 20.0
 QUANTILES = (0.001, 0.01, 0.05, 0.5, 0.95, 0.99)
@@ -84,7 +85,7 @@ def what_if_off_heading(scenario) -> bool:
     return "parachute.opening_heading_error" not in input_names(scenario)
 
 
-def _chunk_margins(scenario, compiled: CompiledScenario, values: np.ndarray) -> Margins:
+def _chunk_margins(scenario, compiled: CompiledScenario, values: np.ndarray, progress=None) -> Margins:
     """Fly and evaluate the samples of one chunk in engine batches; concatenated margins."""
     parts = []
     off_heading = what_if_off_heading(scenario)
@@ -94,6 +95,8 @@ def _chunk_margins(scenario, compiled: CompiledScenario, values: np.ndarray) -> 
             scenario, compiled, lambda off, b=batch: apply_inputs(scenario, compiled, b, heading_offset=off),
             off_heading=off_heading,
         ))
+        if progress is not None:
+            progress(len(batch))
     first = parts[0]
     return Margins(
         first.info,
@@ -104,10 +107,13 @@ def _chunk_margins(scenario, compiled: CompiledScenario, values: np.ndarray) -> 
 
 
 def run_chunk(scenario, compiled: CompiledScenario, chunk: int, chunk_size: int, n_in_chunk: int,
-              scales: dict[str, float]) -> ChunkResult:
-    """Draw, fly and evaluate one chunk (the unit of work locally and on Dask)."""
+              scales: dict[str, float], progress=None) -> ChunkResult:
+    """Draw, fly and evaluate one chunk (the unit of work locally and on Dask).
+
+    ``progress``, if given, is called with the size of each finished engine batch.
+    """
     values = draw_inputs(scenario, chunk, chunk_size)[:n_in_chunk]
-    m = _chunk_margins(scenario, compiled, values)
+    m = _chunk_margins(scenario, compiled, values, progress)
     names = input_names(scenario)
     index0 = chunk * chunk_size
     rows: dict[str, np.ndarray] = {"sample": np.arange(index0, index0 + n_in_chunk, dtype=np.int64)}
@@ -185,6 +191,8 @@ class RiskResult:
         """(estimate, low, high) of the failure probability, Wilson score interval at CONFIDENCE."""
         x = self.any_failures if key is None else self.failures[key]
         n = self.n_samples
+        if n == 0:
+            return math.nan, 0.0, 1.0
         low, high = wilson_interval(x, n, CONFIDENCE)
         return x / n, float(low), float(high)
 
@@ -206,6 +214,38 @@ class RiskResult:
                 out[name] = float(spearmanr(x[ok], margin[ok]).statistic)
         return out
 
+    def failure_shifts(self, key: str) -> dict[str, float]:
+        """How far the failing samples' mean of each input lies from all samples' mean, in standard deviations.
+
+        Computed on the first DRIVER_SAMPLES rows; NaN where fewer than
+        MIN_FAILURES_FOR_SHIFT of them fail. Unlike the rank correlation with the
+        margin (which follows the bulk of the samples), this names what the
+        failures have in common.
+        """
+        passed = np.concatenate(self.driver_rows[f"pass_{key}"])
+        failing = ~passed
+        out = {}
+        for name in self.input_names:
+            x = np.concatenate(self.driver_rows[input_column(name)])
+            sd = float(np.std(x))
+            if failing.sum() < MIN_FAILURES_FOR_SHIFT or sd == 0.0:
+                out[name] = math.nan
+            else:
+                out[name] = float((x[failing].mean() - x.mean()) / sd)
+        return out
+
+    def main_driver(self, key: str) -> tuple[str, str, float]:
+        """(input, "shift" or "rho", value): the failures' main driver, else the margin's."""
+        shifts = {k: v for k, v in self.failure_shifts(key).items() if v == v}
+        if shifts:
+            name = max(shifts, key=lambda k: abs(shifts[k]))
+            return name, "shift", shifts[name]
+        rho = {k: v for k, v in self.drivers(key).items() if v == v}
+        if rho:
+            name = max(rho, key=lambda k: abs(rho[k]))
+            return name, "rho", rho[name]
+        return "", "", math.nan
+
     def summary(self) -> dict:
         """A JSON-ready summary with provenance."""
         modes = {}
@@ -217,6 +257,7 @@ class RiskResult:
                 "margin_quantiles": {str(q): v for q, v in self.quantiles(k).items()},
                 "margin_unit": self.units.get(k, ""),
                 "rank_correlation_with_margin": self.drivers(k),
+                "failing_mean_shift_sd": self.failure_shifts(k),
             }
             if self.failures[k] == 0:
                 entry["clopper_pearson_high"] = float(clopper_pearson_interval(0, self.n_samples, CONFIDENCE)[1])
@@ -276,10 +317,11 @@ def run_risk(
     client : dask.distributed.Client, optional
         Run chunks as tasks on this cluster; results are identical to a local run.
     progress : callable, optional
-        Called with the number of samples of each finished chunk.
+        Called with the number of samples finished: per engine batch locally, per
+        chunk on Dask.
 
     Ctrl-C (KeyboardInterrupt) stops after the chunks already done; the result
-    says ``interrupted`` and counts only those.
+    says ``interrupted`` and counts only those (a chunk in flight is dropped).
     """
     unc = scenario.uncertainty
     if unc is None:
@@ -315,14 +357,14 @@ def run_risk(
             if folder is not None:
                 _write_parquet(folder, done)
             result.add(done)
-            if progress is not None:
-                progress(done.n)
+            if progress is not None and client is not None:
+                progress(done.n)  # a local run reports each engine batch as it finishes
             next_to_add += 1
 
     try:
         if client is None:
             for k, size in enumerate(sizes):
-                take(run_chunk(scenario, compiled, k, unc.chunk_size, size, scales))
+                take(run_chunk(scenario, compiled, k, unc.chunk_size, size, scales, progress))
         else:
             from distributed import as_completed
 

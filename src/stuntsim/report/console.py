@@ -99,20 +99,27 @@ def print_plan(result, console: Console) -> None:
 
 
 def print_risk(result, console: Console) -> None:
-    """Failure probability per mode with its interval, margin quantiles and the main driver."""
+    """Failure probability per mode with its interval, margin quantiles and the main driver.
+
+    The main driver is the input whose mean in the failing samples lies furthest
+    from its overall mean (in standard deviations), or, with too few failures, the
+    input most rank-correlated with the margin.
+    """
+    if result.n_samples == 0:
+        console.print("[yellow]No chunk finished: there are no results to show.[/yellow]")
+        return
     table = Table(title=f"{result.scenario_name}: Monte Carlo ({result.method}, seed {result.seed}, "
                         f"{result.n_samples:,} samples)")
-    for header in ("failure mode", "failures", "probability", "95% interval (Wilson)", "margin 1% / 50%", "main driver"):
-        table.add_column(escape(header), justify="left" if header in ("failure mode", "main driver") else "right")
+    for header in ("failure mode", "failures", "probability", "95% interval (Wilson)", "margin 1% / 50%", "main driver (failing samples' mean shift, or rank correlation)"):
+        table.add_column(escape(header), justify="left" if header in ("failure mode",) or header.startswith("main driver") else "right")
     for key in result.failures:
         p, lo, hi = result.probability(key)
         q = result.quantiles(key)
-        drivers = result.drivers(key)
-        top = max(drivers, key=lambda k: abs(drivers[k]) if drivers[k] == drivers[k] else -1) if drivers else ""
-        rho = drivers.get(top, float("nan"))
+        top, kind, value = result.main_driver(key)
+        driver = (f"{top} (failures {value:+.1f} sd)" if kind == "shift" else f"{top} (rho {value:+.2f})") if top else ""
         unit = result.units.get(key, "")
         table.add_row(result.titles.get(key, key), f"{result.failures[key]:,}", f"{p:.2e}", f"{lo:.2e} to {hi:.2e}",
-                      f"{q[0.01]:.2f} / {q[0.5]:.2f} {unit}", f"{top} (rho {rho:+.2f})" if top else "")
+                      f"{q[0.01]:.2f} / {q[0.5]:.2f} {unit}", driver)
     p, lo, hi = result.probability()
     table.add_row("[bold]any criterion[/bold]", f"{result.any_failures:,}", f"{p:.2e}", f"{lo:.2e} to {hi:.2e}", "", "")
     console.print(table)
