@@ -218,3 +218,14 @@ def test_brute_force_separation_failure_matches_normal_tail_below_window(tmp_pat
     result = run_risk(scenario, 6000)
     low, high = wilson_interval(result.failures["separation"], result.n_samples, 0.999)
     assert low <= exact <= high
+
+
+def test_risk_sobol_is_reproducible_and_agrees_with_monte_carlo(tmp_path):
+    """Scrambled Sobol sampling gives the same result twice and a failure fraction consistent with plain MC."""
+    sobol = scenario_with_uncertainty(tmp_path, SMALL.replace('method = "mc"', 'method = "sobol"'))
+    first, second = run_risk(sobol, 2048), run_risk(sobol, 2048)
+    _same(first, second)
+    mc = run_risk(scenario_with_uncertainty(tmp_path, SMALL), 2048)
+    p_sobol, low, high = first.probability("separation")
+    p_mc, low_mc, high_mc = mc.probability("separation")
+    assert low <= high_mc and low_mc <= high  # the two 95 % intervals overlap
