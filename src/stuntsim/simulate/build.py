@@ -105,7 +105,7 @@ def _canopy_phases(scenario, mass: float, step: float) -> list[ph.Phase]:
         canopy.flare_forward_speed, canopy.flare_sink_rate, mass, rho_ref, g
     )
     freefall_area = scenario.performer.drag_areas[scenario.performer.freefall_configuration]
-    # at full inflation the canopy is taken to carry its whole glide force as drag:
+    # ASSUMPTION: at full inflation the canopy carries its whole glide force as drag,
     # C_R S = sqrt(C_L^2 + C_D^2) S, so the drag-only descent matches the polar's airspeed
     full_area = float(math.hypot(lift, drag))
     d0 = float(nominal_diameter_from_area(para.canopy_area))
@@ -154,7 +154,7 @@ def _jump_bodies(scenario) -> tuple[list[ph.Body], np.ndarray]:
     """A performer leaving an exit point: freefall, then the canopy if there is a parachute."""
     p, ex, step = scenario.performer, scenario.exit, scenario.simulation.time_step
     area = p.drag_areas[p.freefall_configuration]
-    has_canopy = getattr(scenario, "parachute", None) is not None
+    has_canopy = scenario.parachute is not None
     freefall = ph.Phase(
         "freefall", ph.Kind.FLIGHT, p.mass, step, drag_area=area, next_on_contact="impact", monitor_clearance=True
     )
