@@ -10,46 +10,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from html.parser import HTMLParser
 
 import numpy as np
 import pytest
+from html_parsing import HtmlCollector, parse_html
 
 from stuntsim import DISCLAIMER
 from stuntsim.analysis.plan import plan
-from stuntsim.report.html import render_plan_html, scenario_source_lines, write_plan_report
+from stuntsim.report.html import (
+    render_plan_html,
+    scenario_source_lines,
+    write_plan_report,
+)
 from stuntsim.report.plots import FIGURE_KEYS, plan_figures, save_pngs
 from stuntsim.scenario import load_scenario
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 EXPECTED_KEYS = {"side_view", "plan_view", "time_series", "window", "separation", "wind"}
-
-
-class _Collector(HTMLParser):
-    """Collects start tags with their attributes and checks that div/section/table tags close."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict]] = []
-        self.depth = {"div": 0, "section": 0, "table": 0}
-        self.negative = False
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-        if tag in self.depth:
-            self.depth[tag] += 1
-
-    def handle_endtag(self, tag):
-        if tag in self.depth:
-            self.depth[tag] -= 1
-            self.negative |= self.depth[tag] < 0
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-    def ids(self, tag: str | None = None) -> set[str]:
-        return {a["id"] for t, a in self.tags if "id" in a and (tag is None or t == tag)}
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +41,8 @@ def page(result) -> str:
 
 
 @pytest.fixture(scope="module")
-def parsed(page) -> _Collector:
-    collector = _Collector()
-    collector.feed(page)
-    collector.close()
-    return collector
+def parsed(page) -> HtmlCollector:
+    return parse_html(page)
 
 
 def test_plan_figures_helsetkopen_has_exactly_the_six_keys(result):
@@ -101,7 +75,7 @@ def test_render_plan_html_parses_with_balanced_blocks_and_a_div_per_figure(parse
 
 def test_render_plan_html_helsetkopen_shows_verdict_and_disclaimer(result, page, parsed):
     """The verdict (GO / NO-GO) and the disclaimer appear in the page's text."""
-    text = " ".join(" ".join(parsed.text).split())
+    text = parsed.text
     assert result.verdict in text
     assert f">{result.verdict}<" in page
     assert " ".join(DISCLAIMER.split()) in text
@@ -109,7 +83,7 @@ def test_render_plan_html_helsetkopen_shows_verdict_and_disclaimer(result, page,
 
 def test_render_plan_html_helsetkopen_shows_window_ends_to_three_decimals(result, parsed):
     """The window's earliest and latest pull times appear with three decimals, with their closing criteria."""
-    text = " ".join(" ".join(parsed.text).split())
+    text = parsed.text
     w = result.window
     assert w.earliest is not None
     assert f"{w.earliest:.3f}" in text and f"{w.latest:.3f}" in text
@@ -120,7 +94,7 @@ def test_render_plan_html_helsetkopen_shows_window_ends_to_three_decimals(result
 
 def test_render_plan_html_reported_pull_is_placed_against_the_window(result, parsed):
     """The reported pull time, its source and whether it lies inside the window are stated."""
-    text = " ".join(" ".join(parsed.text).split())
+    text = parsed.text
     para, w = result.scenario.parachute, result.window
     assert para.reported_pull_time is not None
     assert f"{para.reported_pull_time:.3f}" in text
@@ -131,7 +105,7 @@ def test_render_plan_html_reported_pull_is_placed_against_the_window(result, par
 
 def test_render_plan_html_lists_every_criterion_title(result, parsed):
     """Every criterion's title is in the criteria table, and the binding one is marked."""
-    text = " ".join(" ".join(parsed.text).split())
+    text = parsed.text
     for key in result.margins.keys:
         assert result.margins.info[key].title in text
     assert "binding" in text
@@ -157,7 +131,7 @@ def test_render_plan_html_embeds_plotly_js_exactly_once(page):
 
 def test_render_plan_html_shows_marked_scenario_comments_and_hash(result, parsed):
     """The sources section names the scenario hash and version and lists ASSUMPTION and REFERENCE lines."""
-    text = " ".join(" ".join(parsed.text).split())
+    text = parsed.text
     assert "Assumptions and sources" in text
     assert result.meta["scenario_hash"] in text
     assert result.meta["stuntsim_version"] in text

@@ -13,10 +13,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import replace
-from html.parser import HTMLParser
 
 import numpy as np
 import pytest
+from html_parsing import HtmlCollector, parse_html
 
 from stuntsim import DISCLAIMER
 from stuntsim.analysis.envelope import wind_envelope
@@ -31,44 +31,6 @@ from stuntsim.report.plots import envelope_figure, merged_histogram, risk_figure
 from stuntsim.scenario import load_scenario
 
 EXTERNAL = re.compile(r"\s*(https?:)?//")
-
-
-class _Collector(HTMLParser):
-    """Collects start tags with attributes and text, and checks that div/section/table tags close."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict]] = []
-        self.depth = {"div": 0, "section": 0, "table": 0}
-        self.negative = False
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-        if tag in self.depth:
-            self.depth[tag] += 1
-
-    def handle_endtag(self, tag):
-        if tag in self.depth:
-            self.depth[tag] -= 1
-            self.negative |= self.depth[tag] < 0
-
-    def handle_data(self, data):
-        self.parts.append(data)
-
-    @property
-    def text(self) -> str:
-        return " ".join(" ".join(self.parts).split())
-
-    def ids(self, tag: str) -> set[str]:
-        return {a["id"] for t, a in self.tags if t == tag and "id" in a}
-
-
-def _parse(page: str) -> _Collector:
-    collector = _Collector()
-    collector.feed(page)
-    collector.close()
-    return collector
 
 
 def _p(x: float) -> str:
@@ -105,13 +67,13 @@ def envelope_page(envelope, scenario) -> str:
 
 
 @pytest.fixture(scope="module")
-def risk_parsed(risk_page) -> _Collector:
-    return _parse(risk_page)
+def risk_parsed(risk_page) -> HtmlCollector:
+    return parse_html(risk_page)
 
 
 @pytest.fixture(scope="module")
-def envelope_parsed(envelope_page) -> _Collector:
-    return _parse(envelope_page)
+def envelope_parsed(envelope_page) -> HtmlCollector:
+    return parse_html(envelope_page)
 
 
 # --------------------------------------------------------------------------- risk page
@@ -162,7 +124,7 @@ def test_render_risk_html_small_run_mode_rows_carry_counts_probability_and_drive
     for key, entry in risk.summary()["failure_modes"].items():
         row = re.search(rf'<tr class="[^"]*" id="mode-{re.escape(key)}">(.*?)</tr>', risk_page, re.DOTALL)
         assert row, key
-        cells = _parse(row.group(1)).text
+        cells = parse_html(row.group(1)).text
         assert f" {entry['failures']:,} " in f" {cells} "
         assert f" {_p(entry['probability'])} " in f" {cells} "
         assert entry["margin_unit"] in cells
@@ -175,7 +137,7 @@ def test_render_risk_html_small_run_mode_rows_carry_counts_probability_and_drive
 def test_render_risk_html_small_run_notes_the_parquet_folder(risk, tmp_path):
     """The page names the Parquet folder holding the per-sample inputs and margins."""
     page = render_risk_html(replace(risk, parquet_dir=str(tmp_path / "helsetkopen_samples")))
-    text = _parse(page).text
+    text = parse_html(page).text
     assert str(tmp_path / "helsetkopen_samples") in text
     assert "Parquet" in text
 
@@ -209,7 +171,7 @@ def test_render_risk_html_markup_in_titles_is_escaped(risk):
 
 def test_render_risk_html_interrupted_run_says_so(risk):
     """An interrupted run is flagged as partial on the page."""
-    text = _parse(render_risk_html(replace(risk, interrupted=True))).text
+    text = parse_html(render_risk_html(replace(risk, interrupted=True))).text
     assert "Interrupted" in text and "partial" in text
 
 
@@ -217,7 +179,7 @@ def test_render_risk_html_no_samples_renders_without_tables(risk):
     """A run stopped before any chunk finished still renders and says there is nothing to report."""
     empty = replace(risk, n_samples=0, chunks_done=[], failures={}, any_failures=0, histograms={}, driver_rows={},
                     interrupted=True)
-    parsed = _parse(render_risk_html(empty))
+    parsed = parse_html(render_risk_html(empty))
     assert "No sample finished" in parsed.text
     assert not any(i.startswith("plot-risk-") for i in parsed.ids("div"))
 
@@ -225,7 +187,7 @@ def test_render_risk_html_no_samples_renders_without_tables(risk):
 def test_render_risk_html_other_scenario_warns_of_hash_mismatch(risk, scenario):
     """A scenario whose hash differs from the run's is flagged."""
     other = scenario.model_copy(update={"scenario_hash": "0" * 64})
-    parsed = _parse(render_risk_html(risk, other))
+    parsed = parse_html(render_risk_html(risk, other))
     assert "hash-warning" in parsed.ids("div")
 
 
@@ -308,7 +270,7 @@ def test_render_envelope_html_small_grid_boundary_row_per_direction(envelope, en
     rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.DOTALL)
     assert len(rows) == len(envelope.directions_deg)
     for i, row in enumerate(rows):
-        cells = _parse(row).text
+        cells = parse_html(row).text
         assert cells.startswith(f"{envelope.directions_deg[i]:.0f}")
         v = envelope.max_go_speed[i]
         j = 0 if math.isnan(v) else int(np.nonzero(envelope.speeds == v)[0][0])
