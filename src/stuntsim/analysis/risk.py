@@ -85,6 +85,12 @@ def what_if_off_heading(scenario) -> bool:
     return "parachute.opening_heading_error" not in input_names(scenario)
 
 
+def _nominal_margins(scenario, compiled: CompiledScenario) -> Margins:
+    """The criteria of the nominal case, as the risk runs evaluate them (which criteria, their scales)."""
+    return evaluate_runs(scenario, compiled, lambda off: (case_tables(compiled, None, off), compiled.init,
+                                                          compiled.env), off_heading=what_if_off_heading(scenario))
+
+
 def _chunk_margins(scenario, compiled: CompiledScenario, values: np.ndarray, progress=None) -> Margins:
     """Fly and evaluate the samples of one chunk in engine batches; concatenated margins."""
     parts = []
@@ -327,9 +333,7 @@ def run_risk(
     if unc is None:
         raise ValueError("a risk analysis needs a scenario with an [uncertainty] section")
     compiled = compile_scenario(scenario)
-    # one nominal evaluation fixes each criterion's scale, hence the histogram bins
-    nominal = evaluate_runs(scenario, compiled, lambda off: (case_tables(compiled, None, off), compiled.init,
-                                                             compiled.env), off_heading=what_if_off_heading(scenario))
+    nominal = _nominal_margins(scenario, compiled)  # fixes each criterion's scale, hence the histogram bins
     scales, info = nominal.scale, nominal.info
     result = RiskResult(
         scenario.scenario.name, scenario.scenario_hash, unc.method, unc.seed, unc.chunk_size, n_samples,
@@ -409,8 +413,7 @@ def subset_failure_probability(scenario, criterion: str, *, n_per_level: int = 1
     if unc is None:
         raise ValueError("a rare-event estimate needs a scenario with an [uncertainty] section")
     compiled = compile_scenario(scenario)
-    nominal = evaluate_runs(scenario, compiled, lambda off: (case_tables(compiled, None, off), compiled.init,
-                                                             compiled.env), off_heading=what_if_off_heading(scenario))
+    nominal = _nominal_margins(scenario, compiled)
     if criterion not in nominal.keys:
         raise ValueError(f"unknown criterion {criterion!r}; expected one of {', '.join(nominal.keys)}")
     distributions = input_distributions(scenario)
