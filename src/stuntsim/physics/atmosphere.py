@@ -445,7 +445,7 @@ _INVERSE_RATIO_STEP = 1.0 / _RATIO_ALTITUDE_STEP
 _RATIO_LAST_INDEX = _MOLECULAR_WEIGHT_RATIO.size - 2
 
 
-@numba.njit(cache=True, fastmath=False)
+@numba.njit(cache=True, fastmath=False, inline="always")
 def _standard_state_kernel(altitude_msl):
     """(T_M [K], P [Pa]) of the standard day from the slice fit; NaN out of range."""
     if not (altitude_msl >= MINIMUM_ALTITUDE and altitude_msl <= MAXIMUM_ALTITUDE):
@@ -464,7 +464,7 @@ def _standard_state_kernel(altitude_msl):
     return t, p
 
 
-@numba.njit(cache=True, fastmath=False)
+@numba.njit(cache=True, fastmath=False, inline="always")
 def density_kernel(altitude_msl, temperature_offset):
     """Air density of COESA-76 with an offset, without pow/exp/log (numba kernel).
 

@@ -15,7 +15,7 @@ import numpy as np
 STANDARD_GRAVITY = 9.80665  # [m s-2], conventional value (CGPM 1901)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def drag_acceleration_kernel(ux, uy, uz, air_density, drag_area, mass):
     """Drag acceleration on a point mass [m s-2], opposite the air-relative velocity.
 

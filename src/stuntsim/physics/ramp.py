@@ -36,7 +36,7 @@ __all__ = [
 POWER_SPEED_FLOOR = 1.0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _ramp_limits(
     speed,
     airspeed_along,
@@ -61,7 +61,7 @@ def _ramp_limits(
     return coast, drive, grip
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def ramp_acceleration_trig_kernel(
     speed, airspeed_along, target_speed, sin_slope, cos_slope, mass, drive_power, traction_coefficient,
     rolling_resistance, drag_area, air_density, g=9.80665,

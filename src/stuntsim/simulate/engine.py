@@ -1,8 +1,12 @@
 """The one ensemble flight engine: fixed-step RK4 over phase tables, in numba.
 
 Every stunt runs through :func:`run_ensemble`. It integrates an ensemble of
-samples in parallel (``prange`` over samples; each sample's bodies step together
-on one time grid so their relative positions are known at every instant). The
+samples in blocks of ``LANES`` samples (``prange`` over blocks). Within a block
+the samples step together, one RK4 step of every lane per pass, in structure-of-
+arrays form (one column per lane), while each lane keeps its own time, step,
+phases and events; the bookkeeping (transitions, event location, monitors) runs
+lane by lane. Each sample's bodies step together on one time grid so their
+relative positions are known at every instant. The
 derivative of each body is chosen by its current phase (see
 :mod:`stuntsim.simulate.phases`); the models are the pure kernels of
 :mod:`stuntsim.physics`.
@@ -24,8 +28,14 @@ aerodynamic acceleration (the load the performer feels, in g). Full paths are
 written only for the first ``n_record`` samples.
 
 Determinism. Random inputs are drawn before the kernel (numpy Generator); the
-kernel has no randomness and each sample writes only its own outputs, so the
-result is bit-identical for any thread count.
+kernel has no randomness, lanes never mix (every operation is per lane) and each
+sample writes only its own outputs, so the result is bit-identical for any
+thread count and any block a sample falls in.
+
+Speed (measured with ``make bench``): the block layout lets independent lanes
+overlap in the CPU's pipelines; it does not yet vectorise (LLVM declines the
+derivative loop: numba's array indexing needs too many runtime alias and
+stride checks). That, not the arithmetic, is the next lever.
 
 Written by hand: scipy's integrators step one system at a time in Python and
 cannot run inside a numba ``prange``; the risk analyses need ~1e5 samples per
@@ -43,7 +53,7 @@ from numba import prange
 
 from stuntsim.physics.atmosphere import density_kernel
 from stuntsim.physics.drag import STANDARD_GRAVITY, drag_acceleration_kernel
-from stuntsim.physics.canopy import glider_aero_acceleration_kernel, inflation_drag_area_kernel
+from stuntsim.physics.canopy import glider_aero_acceleration_cs_kernel, inflation_drag_area_kernel
 from stuntsim.physics.ramp import ramp_acceleration_trig_kernel
 from stuntsim.physics.terrain import TerrainGrid, clearance_kernel, height_kernel
 from stuntsim.physics.wind import wind_at_height_kernel
@@ -53,6 +63,7 @@ EVENT_TOLERANCE = 1e-7  # [m] |event function| at a located event
 MIN_AIRSPEED = 1.0  # [m s-1] floor in airspeed-scaled durations (c1 / v)
 MIN_GLIDE_AIRSPEED = 1.0  # [m s-1] least horizontal airspeed given to a canopy at full inflation
 CLEARANCE_SUBSAMPLES = 4  # intervals per step at whose ends terrain clearance is taken
+LANES = 16  # samples stepped together in one block (two AVX-512 vectors of doubles)
 
 STATUS_DONE = 0  # every body reached a FROZEN phase
 STATUS_TIME_LIMIT = 1  # max_time reached first
@@ -67,460 +78,589 @@ _E_IMPULSE, _E_LIP, _E_GLIDE = int(ph.Entry.IMPULSE), int(ph.Entry.LIP), int(ph.
 _D_ABS, _D_AFTER = int(ph.Duration.ABSOLUTE), int(ph.Duration.AFTER_ENTRY)
 
 
-# the per-sample environment as the kernels use it: rotation folded into two factors
+# the per-sample environment as the kernels use it, one column per lane: rotation folded into two factors
 _KE_TEMPERATURE_OFFSET, _KE_WIND_COS, _KE_WIND_SIN, _KE_AIR_DENSITY = range(4)
+_FROZEN_F, _RAMP_F, _FLIGHT_F, _GLIDE_F = float(_FROZEN), float(_RAMP), float(_FLIGHT), float(_GLIDE)
+
+_OPTS = dict(cache=True, error_model="numpy")  # IEEE division: no ZeroDivisionError branch in the lane loops
+_INLINE = dict(_OPTS, inline="always")
 
 
-@numba.njit(cache=True)
-def _kernel_env(env):
-    """Per-sample environment with the wind's scale and veer folded into cos/sin factors."""
-    ke = np.empty(4)
-    ke[_KE_TEMPERATURE_OFFSET] = env[ph.ENV_TEMPERATURE_OFFSET]
-    ke[_KE_WIND_COS] = env[ph.ENV_WIND_FACTOR] * math.cos(env[ph.ENV_WIND_ROTATION])
-    ke[_KE_WIND_SIN] = env[ph.ENV_WIND_FACTOR] * math.sin(env[ph.ENV_WIND_ROTATION])
-    ke[_KE_AIR_DENSITY] = env[ph.ENV_AIR_DENSITY]
-    return ke
+@numba.njit(**_INLINE)
+def _table(tables, i):
+    """Sample i's phase tables (one table may be shared by all samples)."""
+    return tables[i] if tables.shape[0] > 1 else tables[0]
 
 
-@numba.njit(cache=True, inline="always")
-def _wind(x, y, z, elev, meta, wh, we, wn, ke):
-    """Wind (east, north) [m s-1] at a point: layered profile over local AGL, scaled and veered."""
-    agl = z - height_kernel(elev, meta, x, y)
-    if agl < 0.0:
-        agl = 0.0
-    e, n = wind_at_height_kernel(agl, wh, we, wn)
-    c = ke[_KE_WIND_COS]
-    s = ke[_KE_WIND_SIN]
-    # rotate clockwise (seen from above) by the rotation angle: the wind veers
-    return e * c + n * s, -e * s + n * c
+@numba.njit(**_OPTS)
+def _terrain_pass(S, o, HGT, elev, meta, lo, hi):
+    """Ground elevation under body offset o, for lanes lo..hi-1."""
+    for l in range(lo, hi):
+        HGT[l] = height_kernel(elev, meta, S[o, l], S[o + 1, l])
 
 
-@numba.njit(cache=True, inline="always")
-def _density(z, ke):
-    """Air density [kg m-3]: the standard atmosphere with offset, or a fixed value."""
-    if ke[_KE_AIR_DENSITY] > 0.0:
-        return ke[_KE_AIR_DENSITY]
-    return density_kernel(z, ke[_KE_TEMPERATURE_OFFSET])
+@numba.njit(**_OPTS)
+def _wind_pass(S, o, HGT, WX, WY, wh, we, wn, KE, SEARCH, lo, hi):
+    """Wind (east, north) at body offset o for lanes lo..hi-1: the layered profile over local AGL, scaled and veered.
+
+    Same interpolation as :func:`stuntsim.physics.wind.wind_at_height_kernel`, with its
+    binary search written branch-free (the same halvings in every lane, loops over
+    lanes innermost): SEARCH[l] ends as the last layer at or below the height.
+    """
+    n = wh.shape[0]
+    for l in range(lo, hi):
+        agl = S[o + 2, l] - HGT[l]
+        HGT[l] = agl if agl > 0.0 else 0.0  # from here on HGT holds the height above ground
+        SEARCH[l] = 0
+    length = n
+    while length > 1:
+        half = length // 2
+        for l in range(lo, hi):
+            m = SEARCH[l] + half
+            SEARCH[l] = m if wh[m] <= HGT[l] else SEARCH[l]
+        length -= half
+    for l in range(lo, hi):
+        agl = HGT[l]
+        k = SEARCH[l]
+        k1 = k + 1 if k + 1 < n else k
+        w = (agl - wh[k]) / (wh[k1] - wh[k])
+        e = we[k] + w * (we[k1] - we[k])
+        nn = wn[k] + w * (wn[k1] - wn[k])
+        if agl <= wh[0]:
+            e = we[0]
+            nn = wn[0]
+        if agl >= wh[n - 1]:
+            e = we[n - 1]
+            nn = wn[n - 1]
+        if not (agl == agl):
+            e = np.nan
+            nn = np.nan
+        c = KE[_KE_WIND_COS, l]
+        s = KE[_KE_WIND_SIN, l]
+        # rotate clockwise (seen from above) by the rotation angle: the wind veers
+        WX[l] = e * c + nn * s
+        WY[l] = -e * s + nn * c
 
 
-@numba.njit(cache=True, inline="always")
-def _ramp_axis(row):
-    """Unit vector down the ramp (east, north, up), precomputed in the phase row."""
-    return row[ph.RAMP_AXIS_EAST], row[ph.RAMP_AXIS_NORTH], row[ph.RAMP_AXIS_UP]
+@numba.njit(**_OPTS)
+def _accel_pass(TS, S, D, P, t_entry, t_fill, WX, WY, KE, g, lo, hi):
+    """d(state)/dt of one body for lanes lo..hi-1, each lane in its own phase.
 
-
-@numba.njit(cache=True, inline="always")
-def _derivative(t, s, d, tab, phase, t_entry, t_fill, nb, elev, meta, wh, we, wn, env, g):
-    """d(state)/dt for all bodies into ``d``; returns nothing."""
-    for b in range(nb):
-        o = 6 * b
-        row = tab[b, phase[b]]
-        kind = int(row[_K])
-        if kind == _FROZEN:
-            for k in range(6):
-                d[o + k] = 0.0
-            continue
-        x = s[o]
-        y = s[o + 1]
-        z = s[o + 2]
-        vx = s[o + 3]
-        vy = s[o + 4]
-        vz = s[o + 5]
-        d[o] = vx
-        d[o + 1] = vy
-        d[o + 2] = vz
-        rho = _density(z, env)
-        wx, wy = _wind(x, y, z, elev, meta, wh, we, wn, env)
-        if kind == _RAMP:
-            rx, ry, rz = _ramp_axis(row)
+    S and D are the body's six rows of state and derivative, P its phase rows, t_entry
+    and t_fill its rows of those.
+    """
+    lo = max(lo, 0)  # lets LLVM drop numba's negative-index wraparound from the addresses
+    for l in range(lo, hi):
+        kind = P[_K, l]
+        x = S[0, l]
+        y = S[1, l]
+        z = S[2, l]
+        vx = S[3, l]
+        vy = S[4, l]
+        vz = S[5, l]
+        mass = P[ph.MASS, l]
+        rho = KE[_KE_AIR_DENSITY, l]
+        if not (rho > 0.0):
+            rho = density_kernel(z, KE[_KE_TEMPERATURE_OFFSET, l])
+        wx = WX[l]
+        wy = WY[l]
+        dx = vx
+        dy = vy
+        dz = vz
+        ax = 0.0
+        ay = 0.0
+        az = 0.0
+        if kind == _RAMP_F:  # along the ramp's axis only
+            rx = P[ph.RAMP_AXIS_EAST, l]
+            ry = P[ph.RAMP_AXIS_NORTH, l]
+            rz = P[ph.RAMP_AXIS_UP, l]
             speed = vx * rx + vy * ry + vz * rz
             air_along = speed - (wx * rx + wy * ry)
             a = ramp_acceleration_trig_kernel(
-                speed, air_along, row[ph.TARGET_SPEED], row[ph.SIN_RAMP_SLOPE], row[ph.COS_RAMP_SLOPE], row[ph.MASS],
-                row[ph.DRIVE_POWER], row[ph.TRACTION], row[ph.ROLLING_RESISTANCE],
-                row[ph.DRAG_AREA], rho, g,
+                speed, air_along, P[ph.TARGET_SPEED, l], P[ph.SIN_RAMP_SLOPE, l], P[ph.COS_RAMP_SLOPE, l], mass,
+                P[ph.DRIVE_POWER, l], P[ph.TRACTION, l], P[ph.ROLLING_RESISTANCE, l], P[ph.DRAG_AREA, l], rho, g,
             )
-            d[o + 3] = a * rx
-            d[o + 4] = a * ry
-            d[o + 5] = a * rz
-            continue
-        ux = vx - wx
-        uy = vy - wy
-        uz = vz
-        cda = row[ph.DRAG_AREA]
-        j = int(row[ph.GROW_EXPONENT])
-        fill = t_fill[b] if row[ph.GROW_TIME] <= 0.0 else row[ph.GROW_TIME]
-        if j > 0:
-            cda = inflation_drag_area_kernel(t - t_entry[b], fill, row[ph.DRAG_AREA_START], cda, j)
-        if kind == _FLIGHT:
-            ax, ay, az = drag_acceleration_kernel(ux, uy, uz, rho, cda, row[ph.MASS])
-            d[o + 3] = ax
-            d[o + 4] = ay
-            d[o + 5] = az - g
-        else:  # GLIDE
-            bank = 0.0
-            if row[ph.BANK_GAIN] > 0.0 and t - t_entry[b] >= row[ph.REACTION_TIME]:
-                # heading error from the air velocity to the target, clockwise positive, in (-pi, pi]
-                de = row[ph.TARGET_EAST] - x
-                dn = row[ph.TARGET_NORTH] - y
-                err = math.atan2(uy * de - ux * dn, ux * de + uy * dn)
-                bank = row[ph.BANK_GAIN] * err
-                lim = row[ph.MAX_BANK]
-                if bank > lim:
-                    bank = lim
-                elif bank < -lim:
-                    bank = -lim
-            cla = row[ph.LIFT_AREA]
-            if j > 0:
-                cla = inflation_drag_area_kernel(t - t_entry[b], fill, row[ph.LIFT_AREA_START], cla, j)
-            ax, ay, az = glider_aero_acceleration_kernel(ux, uy, uz, cla, cda, bank, rho, row[ph.MASS])
-            d[o + 3] = ax
-            d[o + 4] = ay
-            d[o + 5] = az - g
+            ax = a * rx
+            ay = a * ry
+            az = a * rz
+        elif kind == _FLIGHT_F or kind == _GLIDE_F:
+            # in the air: drag (and lift) along the air-relative velocity, areas growing after entry
+            ux = vx - wx
+            uy = vy - wy
+            uz = vz
+            since = TS[l] - t_entry[l]
+            j = P[ph.GROW_EXPONENT, l]
+            fill = t_fill[l] if P[ph.GROW_TIME, l] <= 0.0 else P[ph.GROW_TIME, l]
+            cda = P[ph.DRAG_AREA, l]
+            if j > 0.0:
+                cda = inflation_drag_area_kernel(since, fill, P[ph.DRAG_AREA_START, l], cda, j)
+            if kind == _FLIGHT_F:
+                ax, ay, az = drag_acceleration_kernel(ux, uy, uz, rho, cda, mass)
+            else:
+                cla = P[ph.LIFT_AREA, l]
+                if j > 0.0:
+                    cla = inflation_drag_area_kernel(since, fill, P[ph.LIFT_AREA_START, l], cla, j)
+                # bank toward the target after the reaction time; the heading error from
+                # the air velocity to the target, clockwise positive, in (-pi, pi]
+                bank = 0.0
+                if P[ph.BANK_GAIN, l] > 0.0 and since >= P[ph.REACTION_TIME, l]:
+                    de = P[ph.TARGET_EAST, l] - x
+                    dn = P[ph.TARGET_NORTH, l] - y
+                    err = math.atan2(uy * de - ux * dn, ux * de + uy * dn)
+                    lim = P[ph.MAX_BANK, l]
+                    bank = min(max(P[ph.BANK_GAIN, l] * err, -lim), lim)
+                ax, ay, az = glider_aero_acceleration_cs_kernel(
+                    ux, uy, uz, cla, cda, math.cos(bank), math.sin(bank), rho, mass
+                )
+            az -= g
+        else:  # FROZEN
+            dx = 0.0
+            dy = 0.0
+            dz = 0.0
+        D[0, l] = dx
+        D[1, l] = dy
+        D[2, l] = dz
+        D[3, l] = ax
+        D[4, l] = ay
+        D[5, l] = az
 
 
-@numba.njit(cache=True)
-def _rk4(t, s, h, out, work, tab, phase, t_entry, t_fill, nb, elev, meta, wh, we, wn, env, g):
-    """One classic RK4 step of length h from (t, s) into ``out``; work[0] keeps k1."""
+@numba.njit(**_OPTS)
+def _derivative(TS, S, D, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, SEARCH, lo, hi):
+    """d(state)/dt of all bodies for lanes lo..hi-1 at lane times TS; scratch rows: height, wind east, wind north."""
+    for b in range(nb):
+        _terrain_pass(S, 6 * b, scratch[0], elev, meta, lo, hi)
+        _wind_pass(S, 6 * b, scratch[0], scratch[1], scratch[2], wh, we, wn, KE, SEARCH, lo, hi)
+        o = 6 * b
+        _accel_pass(TS, S[o : o + 6], D[o : o + 6], P[b], t_entry[b], t_fill[b], scratch[1], scratch[2], KE, g,
+                    lo, hi)
+
+
+@numba.njit(**_OPTS)
+def _rk4(T, S, H, OUT, work, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, SEARCH, lo, hi):
+    """One classic RK4 step of length H[l] from (T[l], S[:, l]) into OUT for lanes lo..hi-1; work[0] keeps k1."""
     n = 6 * nb
     k1 = work[0]
     k2 = work[1]
     k3 = work[2]
     k4 = work[3]
     st = work[4]
-    _derivative(t, s, k1, tab, phase, t_entry, t_fill, nb, elev, meta, wh, we, wn, env, g)
+    ts = scratch[3]
+    for l in range(lo, hi):
+        ts[l] = T[l]
+    _derivative(ts, S, k1, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, SEARCH, lo, hi)
     for i in range(n):
-        st[i] = s[i] + 0.5 * h * k1[i]
-    _derivative(t + 0.5 * h, st, k2, tab, phase, t_entry, t_fill, nb, elev, meta, wh, we, wn, env, g)
+        for l in range(lo, hi):
+            st[i, l] = S[i, l] + 0.5 * H[l] * k1[i, l]
+    for l in range(lo, hi):
+        ts[l] = T[l] + 0.5 * H[l]
+    _derivative(ts, st, k2, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, SEARCH, lo, hi)
     for i in range(n):
-        st[i] = s[i] + 0.5 * h * k2[i]
-    _derivative(t + 0.5 * h, st, k3, tab, phase, t_entry, t_fill, nb, elev, meta, wh, we, wn, env, g)
+        for l in range(lo, hi):
+            st[i, l] = S[i, l] + 0.5 * H[l] * k2[i, l]
+    _derivative(ts, st, k3, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, SEARCH, lo, hi)
     for i in range(n):
-        st[i] = s[i] + h * k3[i]
-    _derivative(t + h, st, k4, tab, phase, t_entry, t_fill, nb, elev, meta, wh, we, wn, env, g)
+        for l in range(lo, hi):
+            st[i, l] = S[i, l] + H[l] * k3[i, l]
+    for l in range(lo, hi):
+        ts[l] = T[l] + H[l]
+    _derivative(ts, st, k4, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, SEARCH, lo, hi)
     for i in range(n):
-        out[i] = s[i] + h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
+        for l in range(lo, hi):
+            OUT[i, l] = S[i, l] + H[l] / 6.0 * (k1[i, l] + 2.0 * k2[i, l] + 2.0 * k3[i, l] + k4[i, l])
 
 
-@numba.njit(cache=True, inline="always")
-def _event_value(ev, b, s, tab, phase, elev, meta):
-    """Event function of body b: positive before the event, <= 0 once it happened."""
+@numba.njit(**_INLINE)
+def _events_at(P, b, l, x, y, z, vx, vy, vz, ground):
+    """Event functions (contact, height, lip, speed) of body b in lane l: positive before, <= 0 once happened; inf when inactive."""
+    kind = P[b, _K, l]
+    rx = P[b, ph.RAMP_AXIS_EAST, l]
+    ry = P[b, ph.RAMP_AXIS_NORTH, l]
+    rz = P[b, ph.RAMP_AXIS_UP, l]
+    agl = z - ground
+    lip = -(x * rx + y * ry + (z - P[b, ph.RAMP_LIP_ALTITUDE, l]) * rz)
+    speed = P[b, ph.TARGET_SPEED, l] - math.sqrt(vx * vx + vy * vy + vz * vz)
+    flying = kind == _FLIGHT_F or kind == _GLIDE_F
+    on_ramp = kind == _RAMP_F
+    contact = agl if flying and P[b, ph.NEXT_ON_CONTACT, l] >= 0.0 else np.inf
+    height = agl - P[b, ph.EXIT_HEIGHT_AGL, l] if flying and P[b, ph.NEXT_ON_HEIGHT, l] >= 0.0 else np.inf
+    lip = lip if on_ramp and P[b, ph.NEXT_ON_LIP, l] >= 0.0 else np.inf
+    speed = speed if on_ramp and P[b, ph.NEXT_ON_SPEED, l] >= 0.0 else np.inf
+    return contact, height, lip, speed
+
+
+@numba.njit(**_OPTS)
+def _event_pass(S, P, nb, G, HGT, elev, meta, lo, hi):
+    """All event functions of all bodies for lanes lo..hi-1 into G[b, ev, l]."""
+    for b in range(nb):
+        o = 6 * b
+        _terrain_pass(S, o, HGT, elev, meta, lo, hi)
+        for l in range(lo, hi):
+            c, h, lp, sp = _events_at(P, b, l, S[o, l], S[o + 1, l], S[o + 2, l], S[o + 3, l], S[o + 4, l],
+                                      S[o + 5, l], HGT[l])
+            G[b, _EV_CONTACT, l] = c
+            G[b, _EV_HEIGHT, l] = h
+            G[b, _EV_LIP, l] = lp
+            G[b, _EV_SPEED, l] = sp
+
+
+@numba.njit(**_OPTS)
+def _event_value(ev, b, S, l, P, elev, meta):
+    """One event function of body b in lane l (the same arithmetic as _event_pass)."""
     o = 6 * b
-    row = tab[b, phase[b]]
-    if ev == _EV_LIP:
-        rx, ry, rz = _ramp_axis(row)
-        return -(s[o] * rx + s[o + 1] * ry + (s[o + 2] - row[ph.RAMP_LIP_ALTITUDE]) * rz)
-    if ev == _EV_SPEED:
-        return row[ph.TARGET_SPEED] - math.sqrt(s[o + 3] ** 2 + s[o + 4] ** 2 + s[o + 5] ** 2)
-    agl = s[o + 2] - height_kernel(elev, meta, s[o], s[o + 1])
+    ground = height_kernel(elev, meta, S[o, l], S[o + 1, l])
+    c, h, lp, sp = _events_at(P, b, l, S[o, l], S[o + 1, l], S[o + 2, l], S[o + 3, l], S[o + 4, l], S[o + 5, l],
+                              ground)
+    if ev == _EV_CONTACT:
+        return c
     if ev == _EV_HEIGHT:
-        return agl - row[ph.EXIT_HEIGHT_AGL]
-    return agl
-
-
-@numba.njit(cache=True, inline="always")
-def _event_active(ev, row):
-    kind = int(row[_K])
+        return h
     if ev == _EV_LIP:
-        return kind == _RAMP and row[ph.NEXT_ON_LIP] >= 0.0
-    if ev == _EV_SPEED:
-        return kind == _RAMP and row[ph.NEXT_ON_SPEED] >= 0.0
-    if kind != _FLIGHT and kind != _GLIDE:
-        return False
-    if ev == _EV_HEIGHT:
-        return row[ph.NEXT_ON_HEIGHT] >= 0.0
-    return row[ph.NEXT_ON_CONTACT] >= 0.0
+        return lp
+    return sp
 
 
-@numba.njit(cache=True)
-def _enter(b, p_new, t, s, tab, phase, t_entry, t_end, t_fill, nb, elev, meta, wh, we, wn, env, g,
+@numba.njit(**_OPTS)
+def _wind_at(x, y, z, l, elev, meta, wh, we, wn, KE):
+    """Wind (east, north) at one point in lane l, for the bookkeeping outside the vector loops."""
+    agl = z - height_kernel(elev, meta, x, y)
+    if agl < 0.0:
+        agl = 0.0
+    e, n = wind_at_height_kernel(agl, wh, we, wn)
+    c = KE[_KE_WIND_COS, l]
+    s = KE[_KE_WIND_SIN, l]
+    return e * c + n * s, -e * s + n * c
+
+
+@numba.njit(**_OPTS)
+def _enter(i, l, b, p_new, T, S, tables, P, phase, t_entry, t_end, t_fill, nb, elev, meta, wh, we, wn, KE,
            entry_t, entry_state, t_datum):
-    """Switch body b to phase p_new at time t: entry action, schedule, monitors."""
+    """Switch body b of lane l (sample i) to phase p_new at its time T[l]: entry action, schedule, monitors."""
     o = 6 * b
-    row = tab[b, p_new]
+    t = T[l]
+    row = _table(tables, i)[b, p_new]
+    for k in range(ph.N_PARAMS):
+        P[b, k, l] = row[k]
     if row[ph.SETS_DATUM] > 0.0:
-        t_datum[0] = t
+        t_datum[l] = t
     action = int(row[ph.ENTRY])
     if action == _E_IMPULSE:
-        s[o + 3] += row[ph.DV_EAST]
-        s[o + 4] += row[ph.DV_NORTH]
-        s[o + 5] += row[ph.DV_UP]
+        S[o + 3, l] += row[ph.DV_EAST]
+        S[o + 4, l] += row[ph.DV_NORTH]
+        S[o + 5, l] += row[ph.DV_UP]
     elif action == _E_LIP:
-        speed = math.sqrt(s[o + 3] ** 2 + s[o + 4] ** 2 + s[o + 5] ** 2)
+        speed = math.sqrt(S[o + 3, l] ** 2 + S[o + 4, l] ** 2 + S[o + 5, l] ** 2)
         lam = row[ph.LIP_ANGLE]
         psi = row[ph.HEADING]
-        s[o + 3] = speed * math.cos(lam) * math.sin(psi)
-        s[o + 4] = speed * math.cos(lam) * math.cos(psi)
-        s[o + 5] = speed * math.sin(lam)
+        S[o + 3, l] = speed * math.cos(lam) * math.sin(psi)
+        S[o + 4, l] = speed * math.cos(lam) * math.cos(psi)
+        S[o + 5, l] = speed * math.sin(lam)
     elif action == _E_GLIDE:
         # the inflated canopy faces its opening heading: the horizontal airspeed turns to
         # it (at least MIN_GLIDE_AIRSPEED so lift has a direction); the vertical speed is
         # kept, and lift and drag then carry the body into glide (the surge's load counts)
-        wx, wy = _wind(s[o], s[o + 1], s[o + 2], elev, meta, wh, we, wn, env)
-        horizontal = math.sqrt((s[o + 3] - wx) ** 2 + (s[o + 4] - wy) ** 2)
+        wx, wy = _wind_at(S[o, l], S[o + 1, l], S[o + 2, l], l, elev, meta, wh, we, wn, KE)
+        horizontal = math.sqrt((S[o + 3, l] - wx) ** 2 + (S[o + 4, l] - wy) ** 2)
         if horizontal < MIN_GLIDE_AIRSPEED:
             horizontal = MIN_GLIDE_AIRSPEED
         psi = row[ph.HEADING]
-        s[o + 3] = wx + horizontal * math.sin(psi)
-        s[o + 4] = wy + horizontal * math.cos(psi)
+        S[o + 3, l] = wx + horizontal * math.sin(psi)
+        S[o + 4, l] = wy + horizontal * math.cos(psi)
     mode = int(row[ph.DURATION_MODE])
     if mode == _D_ABS:
-        t_end[b] = t_datum[0] + row[ph.DURATION_C0]
+        t_end[b, l] = t_datum[l] + row[ph.DURATION_C0]
     elif mode == _D_AFTER:
-        wx, wy = _wind(s[o], s[o + 1], s[o + 2], elev, meta, wh, we, wn, env)
-        air = math.sqrt((s[o + 3] - wx) ** 2 + (s[o + 4] - wy) ** 2 + s[o + 5] ** 2)
+        wx, wy = _wind_at(S[o, l], S[o + 1, l], S[o + 2, l], l, elev, meta, wh, we, wn, KE)
+        air = math.sqrt((S[o + 3, l] - wx) ** 2 + (S[o + 4, l] - wy) ** 2 + S[o + 5, l] ** 2)
         if air < MIN_AIRSPEED:
             air = MIN_AIRSPEED
-        t_end[b] = t + row[ph.DURATION_C0] + row[ph.DURATION_C1] / air
+        t_end[b, l] = t + row[ph.DURATION_C0] + row[ph.DURATION_C1] / air
     else:
-        t_end[b] = np.inf
-    t_fill[b] = t_end[b] - t
-    phase[b] = p_new
-    t_entry[b] = t
-    entry_t[b, p_new] = t
+        t_end[b, l] = np.inf
+    t_fill[b, l] = t_end[b, l] - t
+    phase[b, l] = p_new
+    t_entry[b, l] = t
+    entry_t[i, b, p_new] = t
     for k in range(6 * nb):
-        entry_state[b, p_new, k] = s[k]
+        entry_state[i, b, p_new, k] = S[k, l]
     if int(row[_K]) == _FROZEN:  # at rest: the contact velocity stays in entry_state only
-        s[o + 3] = 0.0
-        s[o + 4] = 0.0
-        s[o + 5] = 0.0
+        S[o + 3, l] = 0.0
+        S[o + 4, l] = 0.0
+        S[o + 5, l] = 0.0
 
 
-@numba.njit(cache=True)
-def _record(rec, k, t, s, d, phase, nb, g):
+@numba.njit(**_OPTS)
+def _record(rec, k, t, S, l, D, phase, nb, g):
     rec[k, 0] = t
     for b in range(nb):
         c = 1 + 8 * b
         for q in range(6):
-            rec[k, c + q] = s[6 * b + q]
-        rec[k, c + 6] = phase[b]
-        ax = d[6 * b + 3]
-        ay = d[6 * b + 4]
-        az = d[6 * b + 5] + g
+            rec[k, c + q] = S[6 * b + q, l]
+        rec[k, c + 6] = phase[b, l]
+        ax = D[6 * b + 3, l]
+        ay = D[6 * b + 4, l]
+        az = D[6 * b + 5, l] + g
         # load in units of standard gravity, whatever g the run uses
         rec[k, c + 7] = math.sqrt(ax * ax + ay * ay + az * az) / STANDARD_GRAVITY
 
 
-@numba.njit(cache=True)
-def _simulate_one(tab, init, nb, elev, meta, wh, we, wn, sample_env, g, t_max,
-                  entry_t, entry_state, min_clear, min_clear_at, peak_g, contact_from, datum, rec, rec_on):
-    """Integrate one sample to the end; fills the output views; returns (status, t_final, n_rec)."""
-    env = _kernel_env(sample_env)
-    n = 6 * nb
-    s = np.empty(n)
-    trial = np.empty(n)
-    probe = np.empty(n)
-    work = np.empty((5, n))
-    for k in range(n):
-        s[k] = init[k]
-    phase = np.zeros(nb, np.int64)
-    t_entry = np.zeros(nb)
-    t_end = np.full(nb, np.inf)
-    t_fill = np.zeros(nb)
-    t_datum = datum  # one-element view: time of the datum event (0 unless a phase sets it)
-    t_datum[0] = 0.0
-    for b in range(nb):
-        contact_from[b] = -1
-        _enter(b, 0, 0.0, s, tab, phase, t_entry, t_end, t_fill, nb, elev, meta, wh, we, wn, env, g,
-               entry_t, entry_state, t_datum)
-    g0 = np.empty((nb, _N_EVENTS))
-    g1 = np.empty((nb, _N_EVENTS))
-    last_clear = np.full(nb, -np.inf)  # lower bound of the distance to terrain at last_at
-    last_at = np.zeros((nb, 3))
-    t = 0.0
-    n_rec = 0
-    max_rec = rec.shape[0]
-    status = STATUS_TIME_LIMIT
+@numba.njit(**_OPTS)
+def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
+                    entry_t, entry_state, min_clear, min_clear_at, peak_g, contact_from,
+                    status, t_final, t_datum_out, rec, rec_len, n_rec):
+    """Integrate samples i0 .. i0 + LANES - 1 (those that exist) to the end, stepping them together.
+
+    Each lane keeps its own time, step, phases and events; the RK4 stages run over all
+    lanes at once (structure of arrays, one column per lane), the bookkeeping lane by lane.
+    """
+    n = init.shape[0]
+    nb = init.shape[1]
+    n6 = 6 * nb
+    L = LANES
+    S = np.zeros((n6, L))
+    TR = np.zeros((n6, L))  # the step's end (trial)
+    PR = np.zeros((n6, L))  # event probes, then the step's start
+    work = np.zeros((5, n6, L))
+    scratch = np.zeros((4, L))
+    SEARCH = np.zeros(L, np.int64)
+    P = np.zeros((nb, ph.N_PARAMS, L))
+    KE = np.zeros((4, L))
+    phase = np.zeros((nb, L), np.int64)
+    t_entry = np.zeros((nb, L))
+    t_end = np.full((nb, L), np.inf)
+    t_fill = np.zeros((nb, L))
+    T = np.zeros(L)
+    H = np.zeros(L)
+    HC = np.zeros(L)  # trial step lengths of one lane's event search
+    t_datum = np.zeros(L)
+    done = np.ones(L, np.bool_)
+    hit_sched = np.zeros(L, np.bool_)
+    TSCHED = np.zeros(L)  # each lane's next scheduled transition
+    G0 = np.zeros((nb, _N_EVENTS, L))
+    G1 = np.zeros((nb, _N_EVENTS, L))
+    HGT = np.zeros(L)
+    last_clear = np.full((nb, L), -np.inf)  # lower bound of the distance to terrain at last_at
+    last_at = np.zeros((nb, 3, L))
+    n_rows = np.zeros(L, np.int64)
+    max_rec = rec.shape[1]
+    for l in range(L):
+        i = i0 + l
+        if i >= n:
+            continue  # a padding lane: never stepped, never written
+        done[l] = False
+        e = env[i] if env.shape[0] > 1 else env[0]
+        KE[_KE_TEMPERATURE_OFFSET, l] = e[ph.ENV_TEMPERATURE_OFFSET]
+        KE[_KE_WIND_COS, l] = e[ph.ENV_WIND_FACTOR] * math.cos(e[ph.ENV_WIND_ROTATION])
+        KE[_KE_WIND_SIN, l] = e[ph.ENV_WIND_FACTOR] * math.sin(e[ph.ENV_WIND_ROTATION])
+        KE[_KE_AIR_DENSITY, l] = e[ph.ENV_AIR_DENSITY]
+        for b in range(nb):
+            for q in range(6):
+                S[6 * b + q, l] = init[i, b, q]
+        for b in range(nb):
+            contact_from[i, b] = -1
+            _enter(i, l, b, 0, T, S, tables, P, phase, t_entry, t_end, t_fill, nb, elev, meta, wh, we, wn, KE,
+                   entry_t, entry_state, t_datum)
     while True:
-        # transitions scheduled at or before now (cascades allowed, bounded)
-        for b in range(nb):
-            guard = 0
-            while t_end[b] <= t and int(tab[b, phase[b], _K]) != _FROZEN and guard < ph.MAX_PHASES:
-                nxt = int(tab[b, phase[b], ph.NEXT_ON_TIME])
-                if nxt < 0:
-                    t_end[b] = np.inf
-                    break
-                _enter(b, nxt, t, s, tab, phase, t_entry, t_end, t_fill, nb, elev, meta, wh, we, wn, env, g,
-                       entry_t, entry_state, t_datum)
-                guard += 1
-        active = False
-        h = np.inf
-        t_sched = np.inf
-        for b in range(nb):
-            row = tab[b, phase[b]]
-            if int(row[_K]) != _FROZEN:
-                active = True
-                if row[ph.TIME_STEP] < h:
-                    h = row[ph.TIME_STEP]
-                if t_end[b] < t_sched:
-                    t_sched = t_end[b]
-        if not active:
-            status = STATUS_DONE
-            break
-        if t >= t_max:
-            break
-        if t + h > t_max:
-            h = t_max - t
-        hit_sched = False
-        if t + h >= t_sched:
-            h = t_sched - t
-            hit_sched = True
-        for b in range(nb):
-            row = tab[b, phase[b]]
-            for ev in range(_N_EVENTS):
-                g0[b, ev] = _event_value(ev, b, s, tab, phase, elev, meta) if _event_active(ev, row) else np.inf
-        _rk4(t, s, h, trial, work, tab, phase, t_entry, t_fill, nb, elev, meta, wh, we, wn, env, g)
-        # peak aerodynamic load from k1 (the derivative at the step's start)
-        for b in range(nb):
-            kind = int(tab[b, phase[b], _K])
-            if kind == _FLIGHT or kind == _GLIDE:
-                ax = work[0, 6 * b + 3]
-                ay = work[0, 6 * b + 4]
-                az = work[0, 6 * b + 5] + g
-                load = math.sqrt(ax * ax + ay * ay + az * az) / STANDARD_GRAVITY
-                if load > peak_g[b, phase[b]]:
-                    peak_g[b, phase[b]] = load
-        if rec_on and n_rec < max_rec:
-            _record(rec, n_rec, t, s, work[0], phase, nb, g)
-            n_rec += 1
-        # state events: earliest sign change over the step
-        best_h = np.inf
-        best_b = -1
-        best_ev = -1
-        for b in range(nb):
-            for ev in range(_N_EVENTS):
-                if g0[b, ev] == np.inf or g0[b, ev] <= 0.0:
-                    continue
-                g1[b, ev] = _event_value(ev, b, trial, tab, phase, elev, meta)
-                if g1[b, ev] > 0.0:
-                    continue
-                # Illinois regula falsi on the step length
-                lo = 0.0
-                glo = g0[b, ev]
-                hi = h
-                ghi = g1[b, ev]
-                side = 0
-                root = hi
-                for _ in range(100):
-                    c = (lo * ghi - hi * glo) / (ghi - glo)
-                    _rk4(t, s, c, probe, work, tab, phase, t_entry, t_fill, nb, elev, meta, wh, we, wn, env, g)
-                    gc = _event_value(ev, b, probe, tab, phase, elev, meta)
-                    root = c
-                    if abs(gc) < EVENT_TOLERANCE or hi - lo < 1e-13:
+        # bookkeeping lane by lane: scheduled transitions (cascades allowed, bounded),
+        # the end of a lane, and each lane's step
+        busy = False
+        for l in range(L):
+            H[l] = 0.0
+            if done[l]:
+                continue
+            i = i0 + l
+            t = T[l]
+            for b in range(nb):
+                guard = 0
+                while t_end[b, l] <= t and P[b, _K, l] != _FROZEN_F and guard < ph.MAX_PHASES:
+                    nxt = int(P[b, ph.NEXT_ON_TIME, l])
+                    if nxt < 0:
+                        t_end[b, l] = np.inf
                         break
-                    if gc > 0.0:
-                        lo = c
-                        glo = gc
-                        if side == 1:
-                            ghi *= 0.5
-                        side = 1
-                    else:
-                        hi = c
-                        ghi = gc
-                        if side == -1:
-                            glo *= 0.5
-                        side = -1
-                if root < best_h:
-                    best_h = root
-                    best_b = b
-                    best_ev = ev
-        if best_b >= 0:
-            _rk4(t, s, best_h, trial, work, tab, phase, t_entry, t_fill, nb, elev, meta, wh, we, wn, env, g)
-            h = best_h
-            hit_sched = False
-        for k in range(n):
-            probe[k] = s[k]  # the step's start, kept for the clearance monitors
-            s[k] = trial[k]
-        t = t_sched if hit_sched else t + h
-        # clearance monitors over the step just taken, in the phases that ask for them.
-        # The distance to terrain is 1-Lipschitz in position, so while the last computed
-        # distance (a lower bound) minus how far the body can have got from where it was
-        # computed stays above the phase's minimum, no new minimum is possible and the
-        # search is skipped. Otherwise the distance is taken at both ends of the step and
-        # at CLEARANCE_SUBSAMPLES - 1 points inside it on the cubic Hermite curve through
-        # the ends' positions and velocities, so the minimum hardly depends on how long
-        # the step is.
-        for b in range(nb):
-            p = phase[b]
-            if tab[b, p, ph.MONITOR_CLEARANCE] > 0.0:
-                o = 6 * b
-                v0 = math.sqrt(probe[o + 3] ** 2 + probe[o + 4] ** 2 + probe[o + 5] ** 2)
-                v1 = math.sqrt(s[o + 3] ** 2 + s[o + 4] ** 2 + s[o + 5] ** 2)
-                reach = math.sqrt((probe[o] - last_at[b, 0]) ** 2 + (probe[o + 1] - last_at[b, 1]) ** 2
-                                  + (probe[o + 2] - last_at[b, 2]) ** 2) + h * max(v0, v1)
-                if last_clear[b] - reach > min_clear[b, p]:
-                    continue
-                for q in range(CLEARANCE_SUBSAMPLES + 1):  # q = 0 is the step's start (a phase entry)
-                    f = q / CLEARANCE_SUBSAMPLES
-                    # cubic Hermite basis on [0, 1]
-                    h00 = (1.0 + 2.0 * f) * (1.0 - f) * (1.0 - f)
-                    h10 = f * (1.0 - f) * (1.0 - f)
-                    h01 = f * f * (3.0 - 2.0 * f)
-                    h11 = f * f * (f - 1.0)
-                    x = h00 * probe[o] + h10 * h * probe[o + 3] + h01 * s[o] + h11 * h * s[o + 3]
-                    y = h00 * probe[o + 1] + h10 * h * probe[o + 4] + h01 * s[o + 1] + h11 * h * s[o + 4]
-                    z = h00 * probe[o + 2] + h10 * h * probe[o + 5] + h01 * s[o + 2] + h11 * h * s[o + 5]
-                    # only a distance below the phase's minimum so far matters: bound the search by it
-                    c = clearance_kernel(elev, meta, x, y, z, min_clear[b, p])
-                    if c < min_clear[b, p]:
-                        min_clear[b, p] = c
-                        min_clear_at[b, p, 0] = x
-                        min_clear_at[b, p, 1] = y
-                        min_clear_at[b, p, 2] = z
-                last_clear[b] = c
-                last_at[b, 0] = s[o]
-                last_at[b, 1] = s[o + 1]
-                last_at[b, 2] = s[o + 2]
-        if best_b >= 0:
-            # the located event, then any other body's event that happened at the same instant
-            # (rider and bike leave the ramp lip together)
+                    _enter(i, l, b, nxt, T, S, tables, P, phase, t_entry, t_end, t_fill, nb, elev, meta,
+                           wh, we, wn, KE, entry_t, entry_state, t_datum)
+                    guard += 1
+            active = False
+            h = np.inf
+            t_sched = np.inf
+            for b in range(nb):
+                if P[b, _K, l] != _FROZEN_F:
+                    active = True
+                    h = min(h, P[b, ph.TIME_STEP, l])
+                    t_sched = min(t_sched, t_end[b, l])
+            if not active or t >= t_max:
+                done[l] = True
+                status[i] = STATUS_DONE if not active else STATUS_TIME_LIMIT
+                t_final[i] = t
+                t_datum_out[i] = t_datum[l]
+                if i < n_rec and n_rows[l] < max_rec:
+                    _derivative(T, S, work[0], P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch,
+                                SEARCH, l, l + 1)
+                    _record(rec[i], n_rows[l], t, S, l, work[0], phase, nb, g)
+                    n_rows[l] += 1
+                    rec_len[i] = n_rows[l]
+                continue
+            if t + h > t_max:
+                h = t_max - t
+            hit_sched[l] = False
+            if t + h >= t_sched:
+                h = t_sched - t
+                hit_sched[l] = True
+            H[l] = h
+            TSCHED[l] = t_sched
+            busy = True
+        if not busy:
+            break
+        # one RK4 step of every lane together, with the event functions at both ends
+        _event_pass(S, P, nb, G0, HGT, elev, meta, 0, L)
+        _rk4(T, S, H, TR, work, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, SEARCH, 0, L)
+        _event_pass(TR, P, nb, G1, HGT, elev, meta, 0, L)
+        for l in range(L):
+            if done[l]:
+                continue
+            i = i0 + l
+            # peak aerodynamic load from k1 (the derivative at the step's start)
+            for b in range(nb):
+                kind = P[b, _K, l]
+                if kind == _FLIGHT_F or kind == _GLIDE_F:
+                    ax = work[0, 6 * b + 3, l]
+                    ay = work[0, 6 * b + 4, l]
+                    az = work[0, 6 * b + 5, l] + g
+                    load = math.sqrt(ax * ax + ay * ay + az * az) / STANDARD_GRAVITY
+                    if load > peak_g[i, b, phase[b, l]]:
+                        peak_g[i, b, phase[b, l]] = load
+            if i < n_rec and n_rows[l] < max_rec:
+                _record(rec[i], n_rows[l], T[l], S, l, work[0], phase, nb, g)
+                n_rows[l] += 1
+                rec_len[i] = n_rows[l]
+            # state events: earliest sign change over the step, located by the Illinois
+            # regula falsi on this lane's step length
+            best_h = np.inf
+            best_b = -1
+            best_ev = -1
             for b in range(nb):
                 for ev in range(_N_EVENTS):
-                    if not (b == best_b and ev == best_ev):
-                        if g0[b, ev] == np.inf or g0[b, ev] <= 0.0:
-                            continue
-                        if _event_value(ev, b, s, tab, phase, elev, meta) > EVENT_TOLERANCE:
-                            continue
-                    row = tab[b, phase[b]]
-                    if ev == _EV_CONTACT:
-                        contact_from[b] = phase[b]
-                        nxt = int(row[ph.NEXT_ON_CONTACT])
-                    elif ev == _EV_HEIGHT:
-                        nxt = int(row[ph.NEXT_ON_HEIGHT])
-                    elif ev == _EV_SPEED:
-                        nxt = int(row[ph.NEXT_ON_SPEED])
-                    else:
-                        nxt = int(row[ph.NEXT_ON_LIP])
-                    _enter(b, nxt, t, s, tab, phase, t_entry, t_end, t_fill, nb, elev, meta, wh, we, wn, env, g,
-                           entry_t, entry_state, t_datum)
-                    break
-    if rec_on and n_rec < max_rec:
-        _derivative(t, s, work[0], tab, phase, t_entry, t_fill, nb, elev, meta, wh, we, wn, env, g)
-        _record(rec, n_rec, t, s, work[0], phase, nb, g)
-        n_rec += 1
-    return status, t, n_rec
+                    g0 = G0[b, ev, l]
+                    if g0 == np.inf or g0 <= 0.0 or G1[b, ev, l] > 0.0:
+                        continue
+                    lo = 0.0
+                    glo = g0
+                    hi = H[l]
+                    ghi = G1[b, ev, l]
+                    side = 0
+                    root = hi
+                    for _ in range(100):
+                        c = (lo * ghi - hi * glo) / (ghi - glo)
+                        HC[l] = c
+                        _rk4(T, S, HC, PR, work, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch,
+                             SEARCH, l, l + 1)
+                        gc = _event_value(ev, b, PR, l, P, elev, meta)
+                        root = c
+                        if abs(gc) < EVENT_TOLERANCE or hi - lo < 1e-13:
+                            break
+                        if gc > 0.0:
+                            lo = c
+                            glo = gc
+                            if side == 1:
+                                ghi *= 0.5
+                            side = 1
+                        else:
+                            hi = c
+                            ghi = gc
+                            if side == -1:
+                                glo *= 0.5
+                            side = -1
+                    if root < best_h:
+                        best_h = root
+                        best_b = b
+                        best_ev = ev
+            if best_b >= 0:
+                HC[l] = best_h
+                _rk4(T, S, HC, TR, work, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, SEARCH,
+                     l, l + 1)
+                H[l] = best_h
+                hit_sched[l] = False
+            # take the step: PR keeps its start for the clearance monitors
+            for k in range(n6):
+                PR[k, l] = S[k, l]
+                S[k, l] = TR[k, l]
+            T[l] = TSCHED[l] if hit_sched[l] else T[l] + H[l]
+            h = H[l]
+            # clearance monitors over the step just taken, in the phases that ask for them.
+            # The distance to terrain is 1-Lipschitz in position, so while the last computed
+            # distance (a lower bound) minus how far the body can have got from where it was
+            # computed stays above the phase's minimum, no new minimum is possible and the
+            # search is skipped. Otherwise the distance is taken at both ends of the step and
+            # at CLEARANCE_SUBSAMPLES - 1 points inside it on the cubic Hermite curve through
+            # the ends' positions and velocities, so the minimum hardly depends on how long
+            # the step is.
+            for b in range(nb):
+                p = phase[b, l]
+                if P[b, ph.MONITOR_CLEARANCE, l] > 0.0:
+                    o = 6 * b
+                    v0 = math.sqrt(PR[o + 3, l] ** 2 + PR[o + 4, l] ** 2 + PR[o + 5, l] ** 2)
+                    v1 = math.sqrt(S[o + 3, l] ** 2 + S[o + 4, l] ** 2 + S[o + 5, l] ** 2)
+                    reach = math.sqrt((PR[o, l] - last_at[b, 0, l]) ** 2 + (PR[o + 1, l] - last_at[b, 1, l]) ** 2
+                                      + (PR[o + 2, l] - last_at[b, 2, l]) ** 2) + h * max(v0, v1)
+                    if last_clear[b, l] - reach > min_clear[i, b, p]:
+                        continue
+                    c = np.inf
+                    for q in range(CLEARANCE_SUBSAMPLES + 1):  # q = 0 is the step's start (a phase entry)
+                        f = q / CLEARANCE_SUBSAMPLES
+                        # cubic Hermite basis on [0, 1]
+                        h00 = (1.0 + 2.0 * f) * (1.0 - f) * (1.0 - f)
+                        h10 = f * (1.0 - f) * (1.0 - f)
+                        h01 = f * f * (3.0 - 2.0 * f)
+                        h11 = f * f * (f - 1.0)
+                        x = h00 * PR[o, l] + h10 * h * PR[o + 3, l] + h01 * S[o, l] + h11 * h * S[o + 3, l]
+                        y = h00 * PR[o + 1, l] + h10 * h * PR[o + 4, l] + h01 * S[o + 1, l] + h11 * h * S[o + 4, l]
+                        z = h00 * PR[o + 2, l] + h10 * h * PR[o + 5, l] + h01 * S[o + 2, l] + h11 * h * S[o + 5, l]
+                        # only a distance below the phase's minimum so far matters: bound the search by it
+                        c = clearance_kernel(elev, meta, x, y, z, min_clear[i, b, p])
+                        if c < min_clear[i, b, p]:
+                            min_clear[i, b, p] = c
+                            min_clear_at[i, b, p, 0] = x
+                            min_clear_at[i, b, p, 1] = y
+                            min_clear_at[i, b, p, 2] = z
+                    last_clear[b, l] = c
+                    last_at[b, 0, l] = S[o, l]
+                    last_at[b, 1, l] = S[o + 1, l]
+                    last_at[b, 2, l] = S[o + 2, l]
+            if best_b >= 0:
+                # the located event, then any other body's event that happened at the same instant
+                # (rider and bike leave the ramp lip together)
+                for b in range(nb):
+                    for ev in range(_N_EVENTS):
+                        if not (b == best_b and ev == best_ev):
+                            g0 = G0[b, ev, l]
+                            if g0 == np.inf or g0 <= 0.0:
+                                continue
+                            if _event_value(ev, b, S, l, P, elev, meta) > EVENT_TOLERANCE:
+                                continue
+                        if ev == _EV_CONTACT:
+                            contact_from[i, b] = phase[b, l]
+                            nxt = int(P[b, ph.NEXT_ON_CONTACT, l])
+                        elif ev == _EV_HEIGHT:
+                            nxt = int(P[b, ph.NEXT_ON_HEIGHT, l])
+                        elif ev == _EV_SPEED:
+                            nxt = int(P[b, ph.NEXT_ON_SPEED, l])
+                        else:
+                            nxt = int(P[b, ph.NEXT_ON_LIP, l])
+                        _enter(i, l, b, nxt, T, S, tables, P, phase, t_entry, t_end, t_fill, nb, elev, meta,
+                               wh, we, wn, KE, entry_t, entry_state, t_datum)
+                        break
 
 
 @numba.njit(cache=True, parallel=True)
 def _run_kernel(tables, init, elev, meta, wh, we, wn, env, g, t_max,
                 entry_t, entry_state, min_clear, min_clear_at, peak_g, contact_from,
-                status, t_final, t_datum, rec, rec_len):
+                status, t_final, t_datum, rec, rec_len, n_rec):
     n = init.shape[0]
-    nb = init.shape[1]
-    n_rec = rec.shape[0]
-    for i in prange(n):
-        tab = tables[i] if tables.shape[0] > 1 else tables[0]
-        e = env[i] if env.shape[0] > 1 else env[0]
-        ri = i * (i < n_rec)  # this sample's path slot, or slot 0 (unused) when not recording
-        st, tf, k = _simulate_one(
-            tab, init[i].ravel(), nb, elev, meta, wh, we, wn, e, g, t_max,
-            entry_t[i], entry_state[i], min_clear[i], min_clear_at[i], peak_g[i], contact_from[i],
-            t_datum[i : i + 1], rec[ri], i < n_rec,
-        )
-        status[i] = st
-        t_final[i] = tf
-        if i < n_rec:
-            rec_len[i] = k
+    n_blocks = (n + LANES - 1) // LANES
+    for k in prange(n_blocks):
+        _simulate_block(k * LANES, tables, init, elev, meta, wh, we, wn, env, g, t_max,
+                        entry_t, entry_state, min_clear, min_clear_at, peak_g, contact_from,
+                        status, t_final, t_datum, rec, rec_len, n_rec)
 
 
 @dataclass(frozen=True)
@@ -649,7 +789,7 @@ def run_ensemble(
         tables, init, terrain.elevation_msl, terrain.meta,
         np.ascontiguousarray(wind.heights_agl, float), np.ascontiguousarray(wind.east, float),
         np.ascontiguousarray(wind.north, float), env, float(gravity), float(max_time),
-        entry_t, entry_state, min_clear, min_clear_at, peak, contact_from, status, t_final, t_datum, rec, rec_len,
+        entry_t, entry_state, min_clear, min_clear_at, peak, contact_from, status, t_final, t_datum, rec, rec_len, n_rec,
     )
     return EnsembleResult(
         entry_t, entry_state, min_clear, min_clear_at, peak, contact_from, status, t_final, t_datum,
