@@ -129,10 +129,10 @@ def test_criteria_values_converge_when_every_step_halves(monkeypatch):
     scenario = load_scenario("helsetkopen")
 
     def values(factor):
-        monkeypatch.setattr(build, "INFLATION_TIME_STEP", 0.01 * factor)
-        monkeypatch.setattr(build, "GLIDE_TIME_STEP", 0.2 * factor)
-        monkeypatch.setattr(build, "APPROACH_TIME_STEP", 0.5 * factor)
-        monkeypatch.setattr(build, "BIKE_FALL_TIME_STEP", 0.1 * factor)
+        monkeypatch.setattr(build, "INFLATION_TIME_STEP", build.INFLATION_TIME_STEP * factor)
+        monkeypatch.setattr(build, "GLIDE_TIME_STEP", build.GLIDE_TIME_STEP * factor)
+        monkeypatch.setattr(build, "APPROACH_TIME_STEP", build.APPROACH_TIME_STEP * factor)
+        monkeypatch.setattr(build, "BIKE_FALL_TIME_STEP", build.BIKE_FALL_TIME_STEP * factor)
         sim = scenario.simulation.model_copy(update={"time_step": scenario.simulation.time_step * factor})
         ramp = scenario.ramp.model_copy(update={"time_step": scenario.ramp.time_step * factor})
         s = scenario.model_copy(update={"simulation": sim, "ramp": ramp})

@@ -203,3 +203,51 @@ def test_scheduled_event_ends_step_exactly_on_time():
     """A phase change scheduled at a time that is no multiple of the step happens exactly then."""
     res = run_ensemble(fall_table(90.0, 0.5, 0.1, end_time=1.2345), init_state(1000.0), flat_terrain(0.0))
     assert res.entry_time[0, 0, 1] == 1.2345
+
+
+def test_sample_result_does_not_depend_on_its_block():
+    """A sample's outputs are bit-identical whichever block of lanes it is stepped in."""
+    rng = np.random.default_rng(7)
+    n = 41  # not a multiple of the block size: the last block is padded
+    init = np.zeros((n, 1, 6))
+    init[:, 0, 2] = rng.uniform(600, 1400, n)
+    init[:, 0, 3:] = rng.normal(0, 15, (n, 3))
+    env = np.tile(np.array(ph.DEFAULT_ENV), (n, 1))
+    env[:, ph.ENV_WIND_FACTOR] = rng.uniform(0, 2, n)
+    wind = Wind(np.array([0.0, 500.0]), np.array([2.0, 8.0]), np.array([-1.0, 3.0]))
+    tables = fall_table(90.0, 0.5, 0.02)
+    whole = run_ensemble(tables, init, flat_terrain(100.0), wind, env)
+    shifted = run_ensemble(tables, init[5:], flat_terrain(100.0), wind, env[5:])
+    alone = run_ensemble(tables, init[17:18], flat_terrain(100.0), wind, env[17:18])
+    for name in ("entry_time", "entry_state", "peak_load", "final_time", "status"):
+        np.testing.assert_array_equal(getattr(whole, name)[5:], getattr(shifted, name))
+        np.testing.assert_array_equal(getattr(whole, name)[17:18], getattr(alone, name))
+
+
+@pytest.mark.parametrize("layers", ["two", "steps", "power_law"])
+def test_lane_wind_lookup_equals_the_physics_kernel(layers):
+    """The engine's branch-free lane lookup gives the layered-wind kernel's values bit for bit."""
+    from stuntsim.physics.wind import power_law_layers, wind_at_height_kernel
+    from stuntsim.simulate.engine import _wind_pass
+
+    if layers == "two":
+        wh, we, wn = np.array([0.0, 500.0]), np.array([2.0, 8.0]), np.array([-1.0, 3.0])
+    elif layers == "steps":  # a height listed twice is a step in the profile
+        wh = np.array([0.0, 10.0, 10.0, 50.0, 300.0, 300.0, 900.0])
+        we = np.arange(7.0)
+        wn = -np.arange(7.0) ** 2
+    else:
+        wh, we, wn = power_law_layers(6.0, 0.7)
+    rng = np.random.default_rng(3)
+    heights = np.concatenate([rng.uniform(-50.0, 1.2 * wh[-1] + 10.0, 4000), wh, [1e-22, 0.0, np.nan]])
+    lanes = heights.size
+    state = np.zeros((6, lanes))
+    state[2] = heights  # ground at 0 m: the altitude is the height above ground
+    ground = np.zeros(lanes)
+    east, north = np.empty(lanes), np.empty(lanes)
+    ke = np.zeros((4, lanes))
+    ke[1] = 1.0  # wind factor 1, no veer
+    _wind_pass(state, 0, ground, east, north, wh, we, wn, ke, np.zeros(lanes, np.int64), 0, lanes)
+    for k, h in enumerate(heights):
+        e, n = wind_at_height_kernel(max(h, 0.0) if h == h else h, wh, we, wn)
+        np.testing.assert_array_equal([east[k], north[k]], [e, n])

@@ -32,7 +32,7 @@ INFLATION_TIME_STEP = 0.01
 #: event, so RK4 at 0.1 s is far inside the criteria's tolerances; a coarse step here
 #: keeps the rider's canopy from being stepped finely while the bike still falls.
 BIKE_FALL_TIME_STEP = 0.1
-GLIDE_TIME_STEP = 0.2
+GLIDE_TIME_STEP = 0.25
 APPROACH_TIME_STEP = 0.5
 
 

@@ -110,7 +110,7 @@ def _wind_pass(S, o, HGT, WX, WY, wh, we, wn, KE, SEARCH, lo, hi):
     n = wh.shape[0]
     for l in range(lo, hi):
         agl = S[o + 2, l] - HGT[l]
-        HGT[l] = agl if agl > 0.0 else 0.0  # from here on HGT holds the height above ground
+        HGT[l] = 0.0 if agl < 0.0 else agl  # from here on HGT holds the height above ground
         SEARCH[l] = 0
     length = n
     while length > 1:
