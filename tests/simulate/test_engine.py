@@ -226,7 +226,7 @@ def test_sample_result_does_not_depend_on_its_block():
 
 @pytest.mark.parametrize("layers", ["two", "steps", "power_law"])
 def test_lane_wind_lookup_equals_the_physics_kernel(layers):
-    """The engine's branch-free lane lookup gives the layered-wind kernel's values bit for bit."""
+    """The engine's lane wind pass (clamped height, factor, veer) gives the layered-wind kernel's values bit for bit."""
     from stuntsim.physics.wind import power_law_layers, wind_at_height_kernel
     from stuntsim.simulate.engine import _wind_pass
 
@@ -247,7 +247,7 @@ def test_lane_wind_lookup_equals_the_physics_kernel(layers):
     east, north = np.empty(lanes), np.empty(lanes)
     ke = np.zeros((4, lanes))
     ke[1] = 1.0  # wind factor 1, no veer
-    _wind_pass(state, 0, ground, east, north, wh, we, wn, ke, np.zeros(lanes, np.int64), 0, lanes)
+    _wind_pass(state, 0, ground, east, north, wh, we, wn, ke, 0, lanes)
     for k, h in enumerate(heights):
         e, n = wind_at_height_kernel(max(h, 0.0) if h == h else h, wh, we, wn)
         np.testing.assert_array_equal([east[k], north[k]], [e, n])

@@ -106,11 +106,7 @@ def fill_time_knacke(fill_constant, nominal_diameter, speed):
     return _result(np.where(positive, fill_constant * nominal_diameter / safe_speed, np.inf))
 
 
-#: Largest drag-area growth exponent the kernels take (the scenario allows 1 to 6).
-MAX_GROWTH_EXPONENT = 8
-
-
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def inflation_drag_area_kernel(
     time_since_line_stretch, fill_time, drag_area_start, drag_area_full, exponent
 ):
@@ -127,8 +123,7 @@ def inflation_drag_area_kernel(
     drag_area_full : float
         Drag area of the fully open canopy (C_D S)_f [m2].
     exponent : int
-        Drag-area growth exponent j [-], an integer from 0 to
-        MAX_GROWTH_EXPONENT (typically 1 to 6;
+        Drag-area growth exponent j [-], an integer >= 0 (typically 1 to 6;
         the value for a given canopy type is UNCONFIRMED, Knacke's tables
         were not retrievable).
 
@@ -158,11 +153,8 @@ def inflation_drag_area_kernel(
         return drag_area_full
     ratio = time_since_line_stretch / fill_time
     power = 1.0
-    # a fixed trip count (exponents above MAX_GROWTH_EXPONENT count as that) lets the
-    # flight engine's lane loop vectorise; the products are those of a plain loop
-    for k in range(MAX_GROWTH_EXPONENT):
-        if k < exponent:
-            power *= ratio
+    for _ in range(exponent):
+        power *= ratio
     return drag_area_start + (drag_area_full - drag_area_start) * power
 
 
@@ -578,18 +570,6 @@ def glider_aero_acceleration_kernel(vx, vy, vz, lift_area, drag_area, bank, air_
        Control*, 3rd ed., Wiley, 1996 (point-mass flight-path equations;
        lift in the plane rotated by the bank angle about the velocity).
     """
-    return glider_aero_acceleration_cs_kernel(
-        vx, vy, vz, lift_area, drag_area, math.cos(bank), math.sin(bank), air_density, mass
-    )
-
-
-@numba.njit(cache=True, inline="always")
-def glider_aero_acceleration_cs_kernel(vx, vy, vz, lift_area, drag_area, cos_bank, sin_bank, air_density, mass):
-    """:func:`glider_aero_acceleration_kernel` with the bank given by its cosine and sine.
-
-    For the flight engine, which computes the bank's cosine and sine once per
-    evaluation; same model, same units.
-    """
     horizontal_squared = vx * vx + vy * vy
     speed_squared = horizontal_squared + vz * vz
     if speed_squared == 0.0:
@@ -600,10 +580,12 @@ def glider_aero_acceleration_cs_kernel(vx, vy, vz, lift_area, drag_area, cos_ban
     ax = -drag * vx
     ay = -drag * vy
     az = -drag * vz
-    if horizontal_squared == 0.0:  # lift is undefined for a vertical relative wind: drag alone
+    if horizontal_squared == 0.0:
         return ax, ay, az
     horizontal = math.sqrt(horizontal_squared)
     lift = scale * lift_area * speed
+    cos_bank = math.cos(bank)
+    sin_bank = math.sin(bank)
     up_factor = cos_bank * lift / (horizontal * speed)
     side_factor = sin_bank * lift / horizontal
     ax += -up_factor * vx * vz + side_factor * vy

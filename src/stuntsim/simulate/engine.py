@@ -53,7 +53,7 @@ from numba import prange
 
 from stuntsim.physics.atmosphere import density_kernel
 from stuntsim.physics.drag import STANDARD_GRAVITY, drag_acceleration_kernel
-from stuntsim.physics.canopy import glider_aero_acceleration_cs_kernel, inflation_drag_area_kernel
+from stuntsim.physics.canopy import glider_aero_acceleration_kernel, inflation_drag_area_kernel
 from stuntsim.physics.ramp import ramp_acceleration_trig_kernel
 from stuntsim.physics.terrain import TerrainGrid, clearance_kernel, height_kernel
 from stuntsim.physics.wind import wind_at_height_kernel
@@ -99,47 +99,24 @@ def _terrain_pass(S, o, HGT, elev, meta, lo, hi):
         HGT[l] = height_kernel(elev, meta, S[o, l], S[o + 1, l])
 
 
-@numba.njit(**_OPTS)
-def _wind_pass(S, o, HGT, WX, WY, wh, we, wn, KE, SEARCH, lo, hi):
-    """Wind (east, north) at body offset o for lanes lo..hi-1: the layered profile over local AGL, scaled and veered.
+@numba.njit(**_INLINE)
+def _wind_at_agl(agl, l, wh, we, wn, KE):
+    """Wind (east, north) in lane l at a height above ground: the layered profile, scaled and veered."""
+    e, n = wind_at_height_kernel(agl, wh, we, wn)
+    c = KE[_KE_WIND_COS, l]
+    s = KE[_KE_WIND_SIN, l]
+    # rotate clockwise (seen from above) by the rotation angle: the wind veers
+    return e * c + n * s, -e * s + n * c
 
-    Same interpolation as :func:`stuntsim.physics.wind.wind_at_height_kernel`, with its
-    binary search written branch-free (the same halvings in every lane, loops over
-    lanes innermost): SEARCH[l] ends as the last layer at or below the height.
-    """
-    n = wh.shape[0]
+
+@numba.njit(**_OPTS)
+def _wind_pass(S, o, HGT, WX, WY, wh, we, wn, KE, lo, hi):
+    """Wind (east, north) at body offset o for lanes lo..hi-1, from the ground elevations in HGT."""
     for l in range(lo, hi):
         agl = S[o + 2, l] - HGT[l]
-        HGT[l] = 0.0 if agl < 0.0 else agl  # from here on HGT holds the height above ground
-        SEARCH[l] = 0
-    length = n
-    while length > 1:
-        half = length // 2
-        for l in range(lo, hi):
-            m = SEARCH[l] + half
-            SEARCH[l] = m if wh[m] <= HGT[l] else SEARCH[l]
-        length -= half
-    for l in range(lo, hi):
-        agl = HGT[l]
-        k = SEARCH[l]
-        k1 = k + 1 if k + 1 < n else k
-        w = (agl - wh[k]) / (wh[k1] - wh[k])
-        e = we[k] + w * (we[k1] - we[k])
-        nn = wn[k] + w * (wn[k1] - wn[k])
-        if agl <= wh[0]:
-            e = we[0]
-            nn = wn[0]
-        if agl >= wh[n - 1]:
-            e = we[n - 1]
-            nn = wn[n - 1]
-        if not (agl == agl):
-            e = np.nan
-            nn = np.nan
-        c = KE[_KE_WIND_COS, l]
-        s = KE[_KE_WIND_SIN, l]
-        # rotate clockwise (seen from above) by the rotation angle: the wind veers
-        WX[l] = e * c + nn * s
-        WY[l] = -e * s + nn * c
+        if agl < 0.0:
+            agl = 0.0
+        WX[l], WY[l] = _wind_at_agl(agl, l, wh, we, wn, KE)
 
 
 @numba.njit(**_OPTS)
@@ -149,7 +126,6 @@ def _accel_pass(TS, S, D, P, t_entry, t_fill, WX, WY, KE, g, lo, hi):
     S and D are the body's six rows of state and derivative, P its phase rows, t_entry
     and t_fill its rows of those.
     """
-    lo = max(lo, 0)  # lets LLVM drop numba's negative-index wraparound from the addresses
     for l in range(lo, hi):
         kind = P[_K, l]
         x = S[0, l]
@@ -189,16 +165,16 @@ def _accel_pass(TS, S, D, P, t_entry, t_fill, WX, WY, KE, g, lo, hi):
             uy = vy - wy
             uz = vz
             since = TS[l] - t_entry[l]
-            j = P[ph.GROW_EXPONENT, l]
+            j = int(P[ph.GROW_EXPONENT, l])
             fill = t_fill[l] if P[ph.GROW_TIME, l] <= 0.0 else P[ph.GROW_TIME, l]
             cda = P[ph.DRAG_AREA, l]
-            if j > 0.0:
+            if j > 0:
                 cda = inflation_drag_area_kernel(since, fill, P[ph.DRAG_AREA_START, l], cda, j)
             if kind == _FLIGHT_F:
                 ax, ay, az = drag_acceleration_kernel(ux, uy, uz, rho, cda, mass)
             else:
                 cla = P[ph.LIFT_AREA, l]
-                if j > 0.0:
+                if j > 0:
                     cla = inflation_drag_area_kernel(since, fill, P[ph.LIFT_AREA_START, l], cla, j)
                 # bank toward the target after the reaction time; the heading error from
                 # the air velocity to the target, clockwise positive, in (-pi, pi]
@@ -209,9 +185,7 @@ def _accel_pass(TS, S, D, P, t_entry, t_fill, WX, WY, KE, g, lo, hi):
                     err = math.atan2(uy * de - ux * dn, ux * de + uy * dn)
                     lim = P[ph.MAX_BANK, l]
                     bank = min(max(P[ph.BANK_GAIN, l] * err, -lim), lim)
-                ax, ay, az = glider_aero_acceleration_cs_kernel(
-                    ux, uy, uz, cla, cda, math.cos(bank), math.sin(bank), rho, mass
-                )
+                ax, ay, az = glider_aero_acceleration_kernel(ux, uy, uz, cla, cda, bank, rho, mass)
             az -= g
         else:  # FROZEN
             dx = 0.0
@@ -226,18 +200,18 @@ def _accel_pass(TS, S, D, P, t_entry, t_fill, WX, WY, KE, g, lo, hi):
 
 
 @numba.njit(**_OPTS)
-def _derivative(TS, S, D, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, SEARCH, lo, hi):
+def _derivative(TS, S, D, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi):
     """d(state)/dt of all bodies for lanes lo..hi-1 at lane times TS; scratch rows: height, wind east, wind north."""
     for b in range(nb):
         _terrain_pass(S, 6 * b, scratch[0], elev, meta, lo, hi)
-        _wind_pass(S, 6 * b, scratch[0], scratch[1], scratch[2], wh, we, wn, KE, SEARCH, lo, hi)
+        _wind_pass(S, 6 * b, scratch[0], scratch[1], scratch[2], wh, we, wn, KE, lo, hi)
         o = 6 * b
         _accel_pass(TS, S[o : o + 6], D[o : o + 6], P[b], t_entry[b], t_fill[b], scratch[1], scratch[2], KE, g,
                     lo, hi)
 
 
 @numba.njit(**_OPTS)
-def _rk4(T, S, H, OUT, work, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, SEARCH, lo, hi):
+def _rk4(T, S, H, OUT, work, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi):
     """One classic RK4 step of length H[l] from (T[l], S[:, l]) into OUT for lanes lo..hi-1; work[0] keeps k1."""
     n = 6 * nb
     k1 = work[0]
@@ -248,23 +222,23 @@ def _rk4(T, S, H, OUT, work, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE,
     ts = scratch[3]
     for l in range(lo, hi):
         ts[l] = T[l]
-    _derivative(ts, S, k1, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, SEARCH, lo, hi)
+    _derivative(ts, S, k1, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi)
     for i in range(n):
         for l in range(lo, hi):
             st[i, l] = S[i, l] + 0.5 * H[l] * k1[i, l]
     for l in range(lo, hi):
         ts[l] = T[l] + 0.5 * H[l]
-    _derivative(ts, st, k2, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, SEARCH, lo, hi)
+    _derivative(ts, st, k2, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi)
     for i in range(n):
         for l in range(lo, hi):
             st[i, l] = S[i, l] + 0.5 * H[l] * k2[i, l]
-    _derivative(ts, st, k3, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, SEARCH, lo, hi)
+    _derivative(ts, st, k3, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi)
     for i in range(n):
         for l in range(lo, hi):
             st[i, l] = S[i, l] + H[l] * k3[i, l]
     for l in range(lo, hi):
         ts[l] = T[l] + H[l]
-    _derivative(ts, st, k4, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, SEARCH, lo, hi)
+    _derivative(ts, st, k4, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi)
     for i in range(n):
         for l in range(lo, hi):
             OUT[i, l] = S[i, l] + H[l] / 6.0 * (k1[i, l] + 2.0 * k2[i, l] + 2.0 * k3[i, l] + k4[i, l])
@@ -322,14 +296,11 @@ def _event_value(ev, b, S, l, P, elev, meta):
 
 @numba.njit(**_OPTS)
 def _wind_at(x, y, z, l, elev, meta, wh, we, wn, KE):
-    """Wind (east, north) at one point in lane l, for the bookkeeping outside the vector loops."""
+    """Wind (east, north) at one point in lane l, for the bookkeeping outside the lane loops."""
     agl = z - height_kernel(elev, meta, x, y)
     if agl < 0.0:
         agl = 0.0
-    e, n = wind_at_height_kernel(agl, wh, we, wn)
-    c = KE[_KE_WIND_COS, l]
-    s = KE[_KE_WIND_SIN, l]
-    return e * c + n * s, -e * s + n * c
+    return _wind_at_agl(agl, l, wh, we, wn, KE)
 
 
 @numba.njit(**_OPTS)
@@ -422,7 +393,6 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
     PR = np.zeros((n6, L))  # event probes, then the step's start
     work = np.zeros((5, n6, L))
     scratch = np.zeros((4, L))
-    SEARCH = np.zeros(L, np.int64)
     P = np.zeros((nb, ph.N_PARAMS, L))
     KE = np.zeros((4, L))
     phase = np.zeros((nb, L), np.int64)
@@ -495,7 +465,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                 t_datum_out[i] = t_datum[l]
                 if i < n_rec and n_rows[l] < max_rec:
                     _derivative(T, S, work[0], P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch,
-                                SEARCH, l, l + 1)
+                                l, l + 1)
                     _record(rec[i], n_rows[l], t, S, l, work[0], phase, nb, g)
                     n_rows[l] += 1
                     rec_len[i] = n_rows[l]
@@ -513,7 +483,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
             break
         # one RK4 step of every lane together, with the event functions at both ends
         _event_pass(S, P, nb, G0, HGT, elev, meta, 0, L)
-        _rk4(T, S, H, TR, work, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, SEARCH, 0, L)
+        _rk4(T, S, H, TR, work, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, 0, L)
         _event_pass(TR, P, nb, G1, HGT, elev, meta, 0, L)
         for l in range(L):
             if done[l]:
@@ -553,7 +523,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                         c = (lo * ghi - hi * glo) / (ghi - glo)
                         HC[l] = c
                         _rk4(T, S, HC, PR, work, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch,
-                             SEARCH, l, l + 1)
+                             l, l + 1)
                         gc = _event_value(ev, b, PR, l, P, elev, meta)
                         root = c
                         if abs(gc) < EVENT_TOLERANCE or hi - lo < 1e-13:
@@ -576,7 +546,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                         best_ev = ev
             if best_b >= 0:
                 HC[l] = best_h
-                _rk4(T, S, HC, TR, work, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, SEARCH,
+                _rk4(T, S, HC, TR, work, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch,
                      l, l + 1)
                 H[l] = best_h
                 hit_sched[l] = False

@@ -27,8 +27,6 @@ from enum import IntEnum
 
 import numpy as np
 
-from stuntsim.physics.canopy import MAX_GROWTH_EXPONENT
-
 # state indices per body
 X, Y, Z, VX, VY, VZ = range(6)
 STATE_SIZE = 6
@@ -245,6 +243,4 @@ def phase_table(bodies: list[Body]) -> np.ndarray:
             row[REACTION_TIME] = p.reaction_time
             if p.kind != Kind.FROZEN and p.time_step <= 0:
                 raise ValueError(f"phase {p.name!r}: time step must be positive")
-            if not 0 <= p.grow_exponent <= MAX_GROWTH_EXPONENT:
-                raise ValueError(f"phase {p.name!r}: growth exponent must be 0 to {MAX_GROWTH_EXPONENT}")
     return table
