@@ -116,15 +116,15 @@ def test_window_contains_planned_pull_and_reports_against_six_seconds(helsetkope
 
 
 def test_criteria_values_converge_when_every_step_halves(monkeypatch):
-    """Halving every integration step moves each Helsetkopen criterion value by less than its tolerance.
+    """Halving every integration step moves each Helsetkopen criterion value, the off-heading
+    what-if included, by less than its tolerance.
 
-    Tolerances: clearance is sampled at accepted steps, so its minimum can move by
-    about half the distance flown in one step (17 m/s * 0.02 s / 2 ~ 0.2 m); the
-    others are integration error.
+    Tolerances: 5 cm for clearances (measured: 4 mm off heading, since switches inside a
+    phase end steps; 0.57 m before); 1 m for the landing point, which comes after ~30 s of
+    homing circles over the landing zone, where the bearing to the target turns fast
+    (measured 0.46 m); the others are integration error.
     """
     import stuntsim.simulate.build as build
-    from stuntsim.analysis.criteria import evaluate
-    from stuntsim.simulate.flight import fly
 
     scenario = load_scenario("helsetkopen")
 
@@ -136,12 +136,12 @@ def test_criteria_values_converge_when_every_step_halves(monkeypatch):
         sim = scenario.simulation.model_copy(update={"time_step": scenario.simulation.time_step * factor})
         ramp = scenario.ramp.model_copy(update={"time_step": scenario.ramp.time_step * factor})
         s = scenario.model_copy(update={"simulation": sim, "ramp": ramp})
-        compiled = build.compile_scenario(s)
-        flight = fly(compiled, record=False)
-        m = evaluate(s, compiled, flight.raw, [], compiled.env)
+        m = run_cases(s, build.compile_scenario(s))
         return {k: float(m.value[k][0]) for k in m.keys}
 
     coarse, fine = values(1.0), values(0.5)
-    tolerance = {"clearance": 0.3, "landing_zone": 1.0, "opening_load": 0.01, "touchdown_speed": 0.02}
+    assert "clearance_off_heading" in coarse
+    tolerance = {"clearance": 0.05, "clearance_off_heading": 0.05, "landing_zone": 1.0, "opening_load": 0.01,
+                 "touchdown_speed": 0.02}
     for key in coarse:
         assert abs(coarse[key] - fine[key]) <= tolerance.get(key, 1e-3), (key, coarse[key], fine[key])

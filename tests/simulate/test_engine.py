@@ -251,3 +251,28 @@ def test_lane_wind_lookup_equals_the_physics_kernel(layers):
     for k, h in enumerate(heights):
         e, n = wind_at_height_kernel(max(h, 0.0) if h == h else h, wh, we, wn)
         np.testing.assert_array_equal([east[k], north[k]], [e, n])
+
+
+def test_switches_inside_a_phase_end_steps_and_match_solve_ivp():
+    """Steering that starts after a reaction time (a jump in bank) and area growth that ends
+    inside a phase (a kink) are step ends, so RK4 keeps its accuracy across them.
+
+    Neither switch time is on the 0.25 s step grid; the state after the phase is compared
+    with the solve_ivp peer (stuntsim.simulate.reference), which integrates each side of a
+    switch separately. Measured: 2 mm and 2 mm/s at this step (the bank limit stays a kink
+    inside steps); with the switches straddled instead, the position was 1.08 m off.
+    """
+    from stuntsim.simulate.reference import reference_flight
+
+    glide = ph.Phase(
+        "glide", ph.Kind.GLIDE, 85.0, 0.25, drag_area=2.8, lift_area=7.9, drag_area_start=6.0, lift_area_start=4.0,
+        grow_exponent=1, grow_time=0.63, reaction_time=0.37, bank_gain=1.0, max_bank=math.radians(30.0),
+        target_east=-200.0, target_north=50.0, duration=ph.Duration.ABSOLUTE, duration_c0=6.0, next_on_time="end",
+    )
+    table = ph.phase_table([ph.Body("performer", [glide, ph.Phase("end", ph.Kind.FROZEN, 85.0, 0.25)])])
+    init = np.array([[[0.0, 0.0, 500.0, 8.0, 2.0, -3.0]]])
+    env = np.array([0.0, 1.0, 0.0, 1.2])
+    res = run_ensemble(table, init, flat_terrain(0.0), env=env[None])
+    ref_time, ref_state, _ = reference_flight(table, init[0], flat_terrain(0.0), Wind.calm(), env)
+    assert res.entry_time[0, 0, 1] == pytest.approx(ref_time[0, 1], abs=1e-12)
+    np.testing.assert_allclose(res.entry_state[0, 0, 1], ref_state[0, 1], atol=5e-3)

@@ -12,11 +12,14 @@ from stuntsim.simulate.flight import fly
 from stuntsim.simulate.reference import reference_flight
 
 # Event-time tolerance [s] and position tolerance [m] per phase entry. Up to full canopy
-# the engine's steps are short and end on events: 1 ms (the bound) and 1 cm.
-# Reaching the target speed on the ramp is a kink in the throttle law: 1 ms, 1 cm.
-# The flare and touchdown come after ~170 s of banked glide on 0.5 s steps, where the
-# bank limit is a kink: 50 ms and 0.5 m (the landing-zone radius is 60 m).
-LATE = {"flare": (0.05, 0.5), "touchdown": (0.05, 0.5)}
+# the engine's steps end on events: 1 ms (the bound) and 1 cm (measured: 0.2 us
+# and 7 mm at the end of the 15 s canopy watch on 0.25 s steps).
+# Reaching the target speed on the ramp: the throttle law belongs to the phase, so the event
+# is smooth and tight (measured 2e-8 s and 1e-7 m on 0.25 s steps; 0.4 ms and 6 mm when the
+# law switched on speed inside a step).
+# The flare and touchdown come after ~170 s of banked glide on 0.5 s steps, ending in homing
+# circles over the landing zone: 50 ms and 0.5 m (measured 24 ms, 0.26 m; radius 60 m).
+PHASE_TOLERANCE = {"flare": (0.05, 0.5), "touchdown": (0.05, 0.5), "ramp hold": (1e-6, 1e-5)}
 EARLY = (1e-3, 0.01)
 
 
@@ -43,7 +46,7 @@ def test_engine_event_times_and_positions_match_solve_ivp_reference(both):
         for p, phase in enumerate(body.phases):
             if np.isnan(ref_time[b, p]):
                 continue
-            dt_tol, dx_tol = LATE.get(phase.name, EARLY)
+            dt_tol, dx_tol = PHASE_TOLERANCE.get(phase.name, EARLY)
             assert abs(engine.entry_time[0, b, p] - ref_time[b, p]) <= dt_tol, (body.name, phase.name)
             gap = np.abs(engine.entry_state[0, b, p, 6 * b : 6 * b + 3] - ref_state[b, p, 6 * b : 6 * b + 3]).max()
             assert gap <= dx_tol, (body.name, phase.name, gap)

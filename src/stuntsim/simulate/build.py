@@ -27,11 +27,11 @@ from stuntsim.simulate.engine import Wind
 #: (the clearance watch) and on the approach (a smooth glide; the point-mass glider's
 #: time constant is ~ V/g ~ 1 s). tests/analysis/test_plan_physics.py checks that
 #: halving them moves no criterion value by more than its stated tolerance.
-INFLATION_TIME_STEP = 0.01
+INFLATION_TIME_STEP = 0.02
 #: The riderless bike's fall: a smooth drag fall whose ground contact is a located
 #: event, so RK4 at 0.1 s is far inside the criteria's tolerances; a coarse step here
 #: keeps the rider's canopy from being stepped finely while the bike still falls.
-BIKE_FALL_TIME_STEP = 0.1
+BIKE_FALL_TIME_STEP = 0.25
 GLIDE_TIME_STEP = 0.25
 APPROACH_TIME_STEP = 0.5
 

@@ -120,11 +120,11 @@ def _wind_pass(S, o, HGT, WX, WY, wh, we, wn, KE, lo, hi):
 
 
 @numba.njit(**_OPTS)
-def _accel_pass(TS, S, D, P, t_entry, t_fill, WX, WY, KE, g, lo, hi):
+def _accel_pass(TS, S, D, P, t_entry, t_fill, steer, WX, WY, KE, g, lo, hi):
     """d(state)/dt of one body for lanes lo..hi-1, each lane in its own phase.
 
-    S and D are the body's six rows of state and derivative, P its phase rows, t_entry
-    and t_fill its rows of those.
+    S and D are the body's six rows of state and derivative, P its phase rows, t_entry,
+    t_fill and steer its rows of those (steer: 1 once steering has started, set per step).
     """
     for l in range(lo, hi):
         kind = P[_K, l]
@@ -152,8 +152,16 @@ def _accel_pass(TS, S, D, P, t_entry, t_fill, WX, WY, KE, g, lo, hi):
             rz = P[ph.RAMP_AXIS_UP, l]
             speed = vx * rx + vy * ry + vz * rz
             air_along = speed - (wx * rx + wy * ry)
+            # the throttle law is the phase's, not the speed's: a phase that ends on reaching
+            # the target speed is full throttle (a switch on speed inside a step would smear
+            # that event); a phase with a target but no such exit holds its speed
+            target = P[ph.TARGET_SPEED, l]
+            if P[ph.NEXT_ON_SPEED, l] >= 0.0:
+                target = np.inf
+            elif target < np.inf:
+                target = 0.0
             a = ramp_acceleration_trig_kernel(
-                speed, air_along, P[ph.TARGET_SPEED, l], P[ph.SIN_RAMP_SLOPE, l], P[ph.COS_RAMP_SLOPE, l], mass,
+                speed, air_along, target, P[ph.SIN_RAMP_SLOPE, l], P[ph.COS_RAMP_SLOPE, l], mass,
                 P[ph.DRIVE_POWER, l], P[ph.TRACTION, l], P[ph.ROLLING_RESISTANCE, l], P[ph.DRAG_AREA, l], rho, g,
             )
             ax = a * rx
@@ -179,7 +187,7 @@ def _accel_pass(TS, S, D, P, t_entry, t_fill, WX, WY, KE, g, lo, hi):
                 # bank toward the target after the reaction time; the heading error from
                 # the air velocity to the target, clockwise positive, in (-pi, pi]
                 bank = 0.0
-                if P[ph.BANK_GAIN, l] > 0.0 and since >= P[ph.REACTION_TIME, l]:
+                if steer[l] > 0.0:
                     de = P[ph.TARGET_EAST, l] - x
                     dn = P[ph.TARGET_NORTH, l] - y
                     err = math.atan2(uy * de - ux * dn, ux * de + uy * dn)
@@ -199,19 +207,33 @@ def _accel_pass(TS, S, D, P, t_entry, t_fill, WX, WY, KE, g, lo, hi):
         D[5, l] = az
 
 
+@numba.njit(**_INLINE)
+def _all_frozen(Pb, lo, hi):
+    """Whether a body is in a FROZEN phase in every lane lo..hi-1 (Pb: its phase rows)."""
+    for l in range(lo, hi):
+        if Pb[_K, l] != _FROZEN_F:
+            return False
+    return True
+
+
 @numba.njit(**_OPTS)
-def _derivative(TS, S, D, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi):
+def _derivative(TS, S, D, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi):
     """d(state)/dt of all bodies for lanes lo..hi-1 at lane times TS; scratch rows: height, wind east, wind north."""
     for b in range(nb):
-        _terrain_pass(S, 6 * b, scratch[0], elev, meta, lo, hi)
-        _wind_pass(S, 6 * b, scratch[0], scratch[1], scratch[2], wh, we, wn, KE, lo, hi)
         o = 6 * b
-        _accel_pass(TS, S[o : o + 6], D[o : o + 6], P[b], t_entry[b], t_fill[b], scratch[1], scratch[2], KE, g,
-                    lo, hi)
+        if _all_frozen(P[b], lo, hi):  # a body at rest in every lane (the bike after impact)
+            for i in range(o, o + 6):
+                for l in range(lo, hi):
+                    D[i, l] = 0.0
+            continue
+        _terrain_pass(S, o, scratch[0], elev, meta, lo, hi)
+        _wind_pass(S, o, scratch[0], scratch[1], scratch[2], wh, we, wn, KE, lo, hi)
+        _accel_pass(TS, S[o : o + 6], D[o : o + 6], P[b], t_entry[b], t_fill[b], steer[b], scratch[1], scratch[2],
+                    KE, g, lo, hi)
 
 
 @numba.njit(**_OPTS)
-def _rk4(T, S, H, OUT, work, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi):
+def _rk4(T, S, H, OUT, work, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi):
     """One classic RK4 step of length H[l] from (T[l], S[:, l]) into OUT for lanes lo..hi-1; work[0] keeps k1."""
     n = 6 * nb
     k1 = work[0]
@@ -222,23 +244,23 @@ def _rk4(T, S, H, OUT, work, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE,
     ts = scratch[3]
     for l in range(lo, hi):
         ts[l] = T[l]
-    _derivative(ts, S, k1, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi)
+    _derivative(ts, S, k1, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi)
     for i in range(n):
         for l in range(lo, hi):
             st[i, l] = S[i, l] + 0.5 * H[l] * k1[i, l]
     for l in range(lo, hi):
         ts[l] = T[l] + 0.5 * H[l]
-    _derivative(ts, st, k2, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi)
+    _derivative(ts, st, k2, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi)
     for i in range(n):
         for l in range(lo, hi):
             st[i, l] = S[i, l] + 0.5 * H[l] * k2[i, l]
-    _derivative(ts, st, k3, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi)
+    _derivative(ts, st, k3, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi)
     for i in range(n):
         for l in range(lo, hi):
             st[i, l] = S[i, l] + H[l] * k3[i, l]
     for l in range(lo, hi):
         ts[l] = T[l] + H[l]
-    _derivative(ts, st, k4, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi)
+    _derivative(ts, st, k4, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi)
     for i in range(n):
         for l in range(lo, hi):
             OUT[i, l] = S[i, l] + H[l] / 6.0 * (k1[i, l] + 2.0 * k2[i, l] + 2.0 * k3[i, l] + k4[i, l])
@@ -268,6 +290,11 @@ def _event_pass(S, P, nb, G, HGT, elev, meta, lo, hi):
     """All event functions of all bodies for lanes lo..hi-1 into G[b, ev, l]."""
     for b in range(nb):
         o = 6 * b
+        if _all_frozen(P[b], lo, hi):  # no event can happen at rest
+            for ev in range(_N_EVENTS):
+                for l in range(lo, hi):
+                    G[b, ev, l] = np.inf
+            continue
         _terrain_pass(S, o, HGT, elev, meta, lo, hi)
         for l in range(lo, hi):
             c, h, lp, sp = _events_at(P, b, l, S[o, l], S[o + 1, l], S[o + 2, l], S[o + 3, l], S[o + 4, l],
@@ -399,6 +426,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
     t_entry = np.zeros((nb, L))
     t_end = np.full((nb, L), np.inf)
     t_fill = np.zeros((nb, L))
+    steer = np.zeros((nb, L))
     T = np.zeros(L)
     H = np.zeros(L)
     HC = np.zeros(L)  # trial step lengths of one lane's event search
@@ -454,17 +482,31 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
             h = np.inf
             t_sched = np.inf
             for b in range(nb):
-                if P[b, _K, l] != _FROZEN_F:
+                kind = P[b, _K, l]
+                if kind != _FROZEN_F:
                     active = True
                     h = min(h, P[b, ph.TIME_STEP, l])
                     t_sched = min(t_sched, t_end[b, l])
+                # switches inside a phase are scheduled too, so no RK4 step straddles one:
+                # steering starts (a jump in bank), area growth ends (a kink)
+                steer[b, l] = 0.0
+                if kind == _GLIDE_F and P[b, ph.BANK_GAIN, l] > 0.0:
+                    t_on = t_entry[b, l] + P[b, ph.REACTION_TIME, l]
+                    if t >= t_on:
+                        steer[b, l] = 1.0
+                    else:
+                        t_sched = min(t_sched, t_on)
+                if P[b, ph.GROW_EXPONENT, l] > 0.0 and P[b, ph.GROW_TIME, l] > 0.0:
+                    t_grown = t_entry[b, l] + P[b, ph.GROW_TIME, l]
+                    if t < t_grown:
+                        t_sched = min(t_sched, t_grown)
             if not active or t >= t_max:
                 done[l] = True
                 status[i] = STATUS_DONE if not active else STATUS_TIME_LIMIT
                 t_final[i] = t
                 t_datum_out[i] = t_datum[l]
                 if i < n_rec and n_rows[l] < max_rec:
-                    _derivative(T, S, work[0], P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch,
+                    _derivative(T, S, work[0], P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch,
                                 l, l + 1)
                     _record(rec[i], n_rows[l], t, S, l, work[0], phase, nb, g)
                     n_rows[l] += 1
@@ -483,7 +525,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
             break
         # one RK4 step of every lane together, with the event functions at both ends
         _event_pass(S, P, nb, G0, HGT, elev, meta, 0, L)
-        _rk4(T, S, H, TR, work, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch, 0, L)
+        _rk4(T, S, H, TR, work, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, 0, L)
         _event_pass(TR, P, nb, G1, HGT, elev, meta, 0, L)
         for l in range(L):
             if done[l]:
@@ -522,7 +564,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                     for _ in range(100):
                         c = (lo * ghi - hi * glo) / (ghi - glo)
                         HC[l] = c
-                        _rk4(T, S, HC, PR, work, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch,
+                        _rk4(T, S, HC, PR, work, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch,
                              l, l + 1)
                         gc = _event_value(ev, b, PR, l, P, elev, meta)
                         root = c
@@ -546,7 +588,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                         best_ev = ev
             if best_b >= 0:
                 HC[l] = best_h
-                _rk4(T, S, HC, TR, work, P, t_entry, t_fill, nb, elev, meta, wh, we, wn, KE, g, scratch,
+                _rk4(T, S, HC, TR, work, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch,
                      l, l + 1)
                 H[l] = best_h
                 hit_sched[l] = False

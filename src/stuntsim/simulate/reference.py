@@ -39,6 +39,7 @@ class _Run:
         self.t_entry = [0.0] * self.nb
         self.t_end = [math.inf] * self.nb
         self.t_datum = 0.0
+        self.steering = [False] * self.nb  # set per integration segment: steering never switches inside one
         P = self.tab.shape[1]
         self.entry_time = np.full((self.nb, P), np.nan)
         self.entry_state = np.full((self.nb, P, 6 * self.nb), np.nan)
@@ -74,7 +75,13 @@ class _Run:
                 psi, th = row[ph.HEADING], row[ph.RAMP_SLOPE]
                 r = np.array([math.cos(th) * math.sin(psi), math.cos(th) * math.cos(psi), -math.sin(th)])
                 speed = vx * r[0] + vy * r[1] + vz * r[2]
-                a = ramp_acceleration_kernel(speed, speed - (wx * r[0] + wy * r[1]), row[ph.TARGET_SPEED], th,
+                # full throttle until the phase's speed exit; a target without one is held
+                target = row[ph.TARGET_SPEED]
+                if row[ph.NEXT_ON_SPEED] >= 0:
+                    target = math.inf
+                elif target < math.inf:
+                    target = 0.0
+                a = ramp_acceleration_kernel(speed, speed - (wx * r[0] + wy * r[1]), target, th,
                                              row[ph.MASS], row[ph.DRIVE_POWER], row[ph.TRACTION],
                                              row[ph.ROLLING_RESISTANCE], row[ph.DRAG_AREA], rho, self.g)
                 d[o + 3 : o + 6] = a * r
@@ -89,7 +96,7 @@ class _Run:
                 a = drag_acceleration_kernel(ux, uy, uz, rho, cda, row[ph.MASS])
             else:
                 bank = 0.0
-                if row[ph.BANK_GAIN] > 0 and t - self.t_entry[b] >= row[ph.REACTION_TIME]:
+                if self.steering[b]:
                     desired = math.atan2(row[ph.TARGET_EAST] - x, row[ph.TARGET_NORTH] - y)
                     err = (desired - math.atan2(ux, uy) + math.pi) % (2 * math.pi) - math.pi
                     bank = float(np.clip(row[ph.BANK_GAIN] * err, -row[ph.MAX_BANK], row[ph.MAX_BANK]))
@@ -165,6 +172,22 @@ class _Run:
         if int(row[ph.KIND]) == Kind.FROZEN:
             s[o + 3 : o + 6] = 0.0
 
+    def switches(self, t):
+        """Set the steering flags at time t; the next switch inside a phase (steering on, growth over) after t."""
+        nxt = math.inf
+        for b in self.active():
+            row = self.row(b)
+            self.steering[b] = False
+            if int(row[ph.KIND]) == Kind.GLIDE and row[ph.BANK_GAIN] > 0:
+                t_on = self.t_entry[b] + row[ph.REACTION_TIME]
+                self.steering[b] = t >= t_on
+                if t < t_on:
+                    nxt = min(nxt, t_on)
+            t_grown = self.t_entry[b] + row[ph.GROW_TIME]
+            if row[ph.GROW_EXPONENT] > 0 and row[ph.GROW_TIME] > 0 and t < t_grown:
+                nxt = min(nxt, t_grown)
+        return nxt
+
     def active(self):
         return [b for b in range(self.nb) if int(self.row(b)[ph.KIND]) != Kind.FROZEN]
 
@@ -199,7 +222,7 @@ def reference_flight(table, init, terrain, wind, env=ph.DEFAULT_ENV, *, max_time
         active = run.active()
         if not active:
             break
-        t_stop = min(min(run.t_end[b] for b in active), max_time)
+        t_stop = min(min(run.t_end[b] for b in active), run.switches(t), max_time)
         specs = [e for e in run.state_events() if run.event_value(e[0], e[1], run.s) > 0]
         functions = []
         for b, which, _ in specs:
