@@ -12,11 +12,13 @@ import math
 import numpy as np
 import pytest
 
-from stuntsim.analysis.plan import deployment_window, run_cases
+from stuntsim.analysis.plan import deployment_window, evaluate_runs, run_cases
+from stuntsim.analysis.sampling import apply_inputs, draw_inputs
 from stuntsim.physics.canopy import glide_coefficients_from_polar
 from stuntsim.physics.terrain import flat_terrain
 from stuntsim.scenario import load_scenario
 from stuntsim.simulate import phases as ph
+from stuntsim.simulate import build
 from stuntsim.simulate.build import compile_scenario
 from stuntsim.simulate.engine import run_ensemble
 
@@ -120,19 +122,17 @@ def test_criteria_values_converge_when_every_step_halves(monkeypatch):
     what-if included, by less than its tolerance.
 
     Tolerances: 5 cm for clearances (measured: 4 mm off heading, since switches inside a
-    phase end steps; 0.57 m before); 1 m for the landing point, which comes after ~30 s of
-    homing circles over the landing zone, where the bearing to the target turns fast
-    (measured 0.46 m); the others are integration error.
+    phase end steps; 0.57 m before); the others are integration error. The landing point
+    is left to the next test: over the landing zone the homing canopy circles and the
+    touchdown point on the circle hangs on step-sized differences.
     """
-    import stuntsim.simulate.build as build
-
     scenario = load_scenario("helsetkopen")
+    steps = ("INFLATION_TIME_STEP", "GLIDE_TIME_STEP", "APPROACH_TIME_STEP", "OVER_LANDING_ZONE_TIME_STEP",
+             "BIKE_FALL_TIME_STEP")
 
     def values(factor):
-        monkeypatch.setattr(build, "INFLATION_TIME_STEP", build.INFLATION_TIME_STEP * factor)
-        monkeypatch.setattr(build, "GLIDE_TIME_STEP", build.GLIDE_TIME_STEP * factor)
-        monkeypatch.setattr(build, "APPROACH_TIME_STEP", build.APPROACH_TIME_STEP * factor)
-        monkeypatch.setattr(build, "BIKE_FALL_TIME_STEP", build.BIKE_FALL_TIME_STEP * factor)
+        for name in steps:
+            monkeypatch.setattr(build, name, getattr(build, name) * factor)
         sim = scenario.simulation.model_copy(update={"time_step": scenario.simulation.time_step * factor})
         ramp = scenario.ramp.model_copy(update={"time_step": scenario.ramp.time_step * factor})
         s = scenario.model_copy(update={"simulation": sim, "ramp": ramp})
@@ -141,7 +141,32 @@ def test_criteria_values_converge_when_every_step_halves(monkeypatch):
 
     coarse, fine = values(1.0), values(0.5)
     assert "clearance_off_heading" in coarse
-    tolerance = {"clearance": 0.05, "clearance_off_heading": 0.05, "landing_zone": 1.0, "opening_load": 0.01,
-                 "touchdown_speed": 0.02}
-    for key in coarse:
+    tolerance = {"clearance": 0.05, "clearance_off_heading": 0.05, "opening_load": 0.01, "touchdown_speed": 0.02}
+    for key in coarse.keys() - {"landing_zone"}:
         assert abs(coarse[key] - fine[key]) <= tolerance.get(key, 1e-3), (key, coarse[key], fine[key])
+
+
+def test_landing_decision_holds_when_the_step_over_the_landing_zone_shrinks(monkeypatch):
+    """Over the landing zone the homing canopy circles, and a step-sized difference can flip
+    the way it turns after passing over the centre, moving the touchdown along the circle
+    (measured at 0.5 s against 0.125 s: 1 % of samples move more than 9.7 m). The decision
+    does not hang on it: a circling canopy lands well inside the zone, and a canopy that
+    lands near the zone's edge never reached it to circle. Over the scenario's uncertain
+    inputs, the landing-zone pass/fail flags at the production step and at a quarter of it
+    agree (measured: 1 flag of 4,096 differs) and the typical distance agrees.
+    """
+    scenario = load_scenario("helsetkopen")
+    values = draw_inputs(scenario, 0, scenario.uncertainty.chunk_size)[:1024]
+
+    def landing(step):
+        monkeypatch.setattr(build, "OVER_LANDING_ZONE_TIME_STEP", step)
+        compiled = build.compile_scenario(scenario)
+        m = evaluate_runs(scenario, compiled, lambda off: apply_inputs(scenario, compiled, values, heading_offset=off),
+                          off_heading=False)
+        return m.value["landing_zone"], m.margin["landing_zone"] >= 0
+
+    production = build.OVER_LANDING_ZONE_TIME_STEP
+    (d_coarse, ok_coarse), (d_fine, ok_fine) = landing(production), landing(production / 4)
+    assert 0 < (~ok_fine).sum() < len(values)  # the sample has landings on both sides of the edge
+    assert (ok_coarse != ok_fine).sum() <= 0.005 * len(values)
+    assert np.median(np.abs(d_coarse - d_fine)) < 0.5

@@ -277,7 +277,7 @@ def _with_value(scenario, name: str, value: float):
 #: those of the nominal mass (a heavier performer flies the same canopy faster), whereas
 #: the compiler fits them to the scenario's mass.
 GLIDE_COLUMNS = (ph.LIFT_AREA, ph.DRAG_AREA, ph.LIFT_AREA_START, ph.DRAG_AREA_START)
-GLIDE_PHASES = ("inflation", "canopy", "approach", "flare")
+GLIDE_PHASES = ("inflation", "canopy", "approach", "over landing zone", "flare")
 
 
 @pytest.mark.parametrize("case", ["launch", "jump"])

@@ -7,26 +7,34 @@ import numpy as np
 import pytest
 
 from stuntsim.scenario import load_scenario
-from stuntsim.simulate.build import compile_scenario
+from stuntsim.simulate import build
 from stuntsim.simulate.flight import fly
 from stuntsim.simulate.reference import reference_flight
 
 # Event-time tolerance [s] and position tolerance [m] per phase entry. Up to full canopy
 # the engine's steps end on events: 1 ms (the bound) and 1 cm (measured: 0.2 us
-# and 7 mm at the end of the 15 s canopy watch on 0.25 s steps).
+# and 7 mm at the end of the 15 s canopy watch on 0.25 s steps; 0.5 ms and 4 mm after the
+# 118 s approach on 1 s steps, where the canopy comes within 150 m of the landing zone).
 # Reaching the target speed on the ramp: the throttle law belongs to the phase, so the event
 # is smooth and tight (measured 2e-8 s and 1e-7 m on 0.25 s steps; 0.4 ms and 6 mm when the
 # law switched on speed inside a step).
-# The flare and touchdown come after ~170 s of banked glide on 0.5 s steps, ending in homing
-# circles over the landing zone: 50 ms and 0.5 m (measured 24 ms, 0.26 m; radius 60 m).
-PHASE_TOLERANCE = {"flare": (0.05, 0.5), "touchdown": (0.05, 0.5), "ramp hold": (1e-6, 1e-5)}
+# Over the landing zone the homing canopy circles, passing close over the centre where the
+# bearing to it turns fast and flips: the turn's direction, and so the touchdown point on the
+# circle, then hangs on step-sized differences (the production step, 0.5 s, lands 25 m along
+# the circle from solve_ivp; tests/analysis/test_plan_physics.py shows pass/fail holds). The
+# integration itself converges there: at OVER_LZ_STEP the flare and touchdown agree within
+# 5 ms and 5 cm (measured 1.2 ms, 1.5 cm).
+OVER_LZ_STEP = 0.125
+PHASE_TOLERANCE = {"flare": (5e-3, 0.05), "touchdown": (5e-3, 0.05), "ramp hold": (1e-6, 1e-5)}
 EARLY = (1e-3, 0.01)
 
 
 @pytest.fixture(scope="module")
 def both():
     scenario = load_scenario("helsetkopen")
-    compiled = compile_scenario(scenario)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(build, "OVER_LANDING_ZONE_TIME_STEP", OVER_LZ_STEP)
+        compiled = build.compile_scenario(scenario)
     engine = fly(compiled, record=False).raw
     ref_time, ref_state, _ = reference_flight(compiled.tables[0], compiled.init[0], compiled.terrain, compiled.wind,
                                               compiled.env[0], max_time=compiled.max_time)

@@ -251,13 +251,16 @@ def _profile_distance(elev, meta, u, z, best):
     while i >= 0:
         if u - (u0 + du * (i + 1)) > best:
             break
-        best = min(best, _segment_distance(elev, u0, du, i, u, z))
+        # a segment whose top lies more than the best distance below the point cannot be closer
+        if z - max(elev[i, 0], elev[i + 1, 0]) < best:
+            best = min(best, _segment_distance(elev, u0, du, i, u, z))
         i -= 1
     i = start + 1
     while i <= n - 2:
         if (u0 + du * i) - u > best:
             break
-        best = min(best, _segment_distance(elev, u0, du, i, u, z))
+        if z - max(elev[i, 0], elev[i + 1, 0]) < best:
+            best = min(best, _segment_distance(elev, u0, du, i, u, z))
         i += 1
     return best
 

@@ -24,16 +24,22 @@ from stuntsim.simulate.engine import Wind
 
 #: Integration steps of the phases whose step is not the scenario's [s]: inflation
 #: (the load peaks within a few tenths of a second), under canopy near the object
-#: (the clearance watch) and on the approach (a smooth glide; the point-mass glider's
-#: time constant is ~ V/g ~ 1 s). tests/analysis/test_plan_physics.py checks that
-#: halving them moves no criterion value by more than its stated tolerance.
+#: (the clearance watch) and in the flare, on the approach (a smooth glide toward
+#: the landing zone; the point-mass glider's time constant is ~ V/g ~ 1 s) and over
+#: the landing zone (within NEAR_TARGET_DISTANCE of its centre, where the homing
+#: bearing turns fast and the canopy circles). tests/analysis/test_plan_physics.py
+#: checks that halving them moves no criterion value by more than its stated tolerance.
 INFLATION_TIME_STEP = 0.02
 #: The riderless bike's fall: a smooth drag fall whose ground contact is a located
-#: event, so RK4 at 0.1 s is far inside the criteria's tolerances; a coarse step here
+#: event, so RK4 at 0.25 s is far inside the criteria's tolerances; a coarse step here
 #: keeps the rider's canopy from being stepped finely while the bike still falls.
 BIKE_FALL_TIME_STEP = 0.25
 GLIDE_TIME_STEP = 0.25
-APPROACH_TIME_STEP = 0.5
+APPROACH_TIME_STEP = 1.0
+OVER_LANDING_ZONE_TIME_STEP = 0.5
+#: [m] horizontal distance from the landing-zone centre where the approach's coarse step
+#: ends: the bearing to the centre turns at V / distance, under 0.1 rad/s out there.
+NEAR_TARGET_DISTANCE = 150.0
 
 
 @dataclass(frozen=True)
@@ -138,7 +144,12 @@ def _canopy_phases(scenario, mass: float, step: float) -> list[ph.Phase]:
         ),
         ph.Phase(
             "approach", lift_area=lift, drag_area=drag, exit_height_agl=canopy.flare_height_agl,
-            next_on_height="flare", **{**glide, "time_step": APPROACH_TIME_STEP}, **common,
+            next_on_height="flare", near_distance=NEAR_TARGET_DISTANCE, next_on_near="over landing zone",
+            **{**glide, "time_step": APPROACH_TIME_STEP}, **common,
+        ),
+        ph.Phase(
+            "over landing zone", lift_area=lift, drag_area=drag, exit_height_agl=canopy.flare_height_agl,
+            next_on_height="flare", **{**glide, "time_step": OVER_LANDING_ZONE_TIME_STEP}, **common,
         ),
         # the brakes go down over canopy.flare_time; no steering in the flare
         ph.Phase(

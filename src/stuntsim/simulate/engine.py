@@ -15,7 +15,7 @@ Stepping. Classic fourth-order Runge-Kutta with the step of the finest active
 phase. A step that would pass a scheduled event (a pull time, a separation, the
 end of a fill time) is shortened to end exactly on it. State events (ground
 contact, a height above ground, reaching the ramp lip, reaching the target
-speed on the ramp) are found by their sign
+speed on the ramp, coming within a distance of the steering target) are found by their sign
 change over a step and located by the Illinois regula falsi on the RK4 step
 length from the step's start, to ``EVENT_TOLERANCE`` in the event function
 (1e-7 m), then the body changes phase there.
@@ -69,8 +69,8 @@ STATUS_DONE = 0  # every body reached a FROZEN phase
 STATUS_TIME_LIMIT = 1  # max_time reached first
 
 # event kinds
-_EV_CONTACT, _EV_HEIGHT, _EV_LIP, _EV_SPEED = 0, 1, 2, 3
-_N_EVENTS = 4
+_EV_CONTACT, _EV_HEIGHT, _EV_LIP, _EV_SPEED, _EV_NEAR = 0, 1, 2, 3, 4
+_N_EVENTS = 5
 
 _K = ph.KIND
 _FROZEN, _RAMP, _FLIGHT, _GLIDE = int(ph.Kind.FROZEN), int(ph.Kind.RAMP), int(ph.Kind.FLIGHT), int(ph.Kind.GLIDE)
@@ -268,7 +268,8 @@ def _rk4(T, S, H, OUT, work, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, 
 
 @numba.njit(**_INLINE)
 def _events_at(P, b, l, x, y, z, vx, vy, vz, ground):
-    """Event functions (contact, height, lip, speed) of body b in lane l: positive before, <= 0 once happened; inf when inactive."""
+    """Event functions (contact, height, lip, speed, near) of body b in lane l: positive before, <= 0 once
+    happened; inf when inactive."""
     kind = P[b, _K, l]
     rx = P[b, ph.RAMP_AXIS_EAST, l]
     ry = P[b, ph.RAMP_AXIS_NORTH, l]
@@ -282,7 +283,10 @@ def _events_at(P, b, l, x, y, z, vx, vy, vz, ground):
     height = agl - P[b, ph.EXIT_HEIGHT_AGL, l] if flying and P[b, ph.NEXT_ON_HEIGHT, l] >= 0.0 else np.inf
     lip = lip if on_ramp and P[b, ph.NEXT_ON_LIP, l] >= 0.0 else np.inf
     speed = speed if on_ramp and P[b, ph.NEXT_ON_SPEED, l] >= 0.0 else np.inf
-    return contact, height, lip, speed
+    near = np.inf
+    if flying and P[b, ph.NEXT_ON_NEAR, l] >= 0.0:
+        near = math.hypot(x - P[b, ph.TARGET_EAST, l], y - P[b, ph.TARGET_NORTH, l]) - P[b, ph.NEAR_DISTANCE, l]
+    return contact, height, lip, speed, near
 
 
 @numba.njit(**_OPTS)
@@ -297,12 +301,13 @@ def _event_pass(S, P, nb, G, HGT, elev, meta, lo, hi):
             continue
         _terrain_pass(S, o, HGT, elev, meta, lo, hi)
         for l in range(lo, hi):
-            c, h, lp, sp = _events_at(P, b, l, S[o, l], S[o + 1, l], S[o + 2, l], S[o + 3, l], S[o + 4, l],
-                                      S[o + 5, l], HGT[l])
+            c, h, lp, sp, nr = _events_at(P, b, l, S[o, l], S[o + 1, l], S[o + 2, l], S[o + 3, l], S[o + 4, l],
+                                          S[o + 5, l], HGT[l])
             G[b, _EV_CONTACT, l] = c
             G[b, _EV_HEIGHT, l] = h
             G[b, _EV_LIP, l] = lp
             G[b, _EV_SPEED, l] = sp
+            G[b, _EV_NEAR, l] = nr
 
 
 @numba.njit(**_OPTS)
@@ -310,15 +315,17 @@ def _event_value(ev, b, S, l, P, elev, meta):
     """One event function of body b in lane l (the same arithmetic as _event_pass)."""
     o = 6 * b
     ground = height_kernel(elev, meta, S[o, l], S[o + 1, l])
-    c, h, lp, sp = _events_at(P, b, l, S[o, l], S[o + 1, l], S[o + 2, l], S[o + 3, l], S[o + 4, l], S[o + 5, l],
-                              ground)
+    c, h, lp, sp, nr = _events_at(P, b, l, S[o, l], S[o + 1, l], S[o + 2, l], S[o + 3, l], S[o + 4, l],
+                                  S[o + 5, l], ground)
     if ev == _EV_CONTACT:
         return c
     if ev == _EV_HEIGHT:
         return h
     if ev == _EV_LIP:
         return lp
-    return sp
+    if ev == _EV_SPEED:
+        return sp
+    return nr
 
 
 @numba.njit(**_OPTS)
@@ -555,6 +562,10 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                     g0 = G0[b, ev, l]
                     if g0 == np.inf or g0 <= 0.0 or G1[b, ev, l] > 0.0:
                         continue
+                    # PR holds the state at the earliest root found so far: an event not yet
+                    # past there comes later or at the same instant (then it fires with it below)
+                    if best_b >= 0 and _event_value(ev, b, PR, l, P, elev, meta) >= -EVENT_TOLERANCE:
+                        continue
                     lo = 0.0
                     glo = g0
                     hi = H[l]
@@ -586,10 +597,13 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                         best_h = root
                         best_b = b
                         best_ev = ev
+                    else:  # not expected after the check above; keep PR at the earliest root
+                        HC[l] = best_h
+                        _rk4(T, S, HC, PR, work, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g,
+                             scratch, l, l + 1)
             if best_b >= 0:
-                HC[l] = best_h
-                _rk4(T, S, HC, TR, work, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch,
-                     l, l + 1)
+                for k in range(n6):
+                    TR[k, l] = PR[k, l]
                 H[l] = best_h
                 hit_sched[l] = False
             # take the step: PR keeps its start for the clearance monitors
@@ -617,7 +631,10 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                     if last_clear[b, l] - reach > min_clear[i, b, p]:
                         continue
                     c = np.inf
-                    for q in range(CLEARANCE_SUBSAMPLES + 1):  # q = 0 is the step's start (a phase entry)
+                    # the step's start (q = 0) was the last step's end, already counted, unless
+                    # this phase has no distance yet (it was just entered)
+                    first = 0 if min_clear[i, b, p] == np.inf else 1
+                    for q in range(first, CLEARANCE_SUBSAMPLES + 1):
                         f = q / CLEARANCE_SUBSAMPLES
                         # cubic Hermite basis on [0, 1]
                         h00 = (1.0 + 2.0 * f) * (1.0 - f) * (1.0 - f)
@@ -656,6 +673,8 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                             nxt = int(P[b, ph.NEXT_ON_HEIGHT, l])
                         elif ev == _EV_SPEED:
                             nxt = int(P[b, ph.NEXT_ON_SPEED, l])
+                        elif ev == _EV_NEAR:
+                            nxt = int(P[b, ph.NEXT_ON_NEAR, l])
                         else:
                             nxt = int(P[b, ph.NEXT_ON_LIP, l])
                         _enter(i, l, b, nxt, T, S, tables, P, phase, t_entry, t_end, t_fill, nb, elev, meta,

@@ -104,8 +104,10 @@ class Duration(IntEnum):
     RAMP_AXIS_UP,
     SIN_RAMP_SLOPE,
     COS_RAMP_SLOPE,
-) = range(42)
-N_PARAMS = 42
+    NEAR_DISTANCE,
+    NEXT_ON_NEAR,
+) = range(44)
+N_PARAMS = 44
 
 NO_NEXT = -1.0
 
@@ -142,6 +144,8 @@ class Phase:
     next_on_height: str | None = None
     next_on_lip: str | None = None
     next_on_speed: str | None = None  # RAMP: the speed reaches target_speed
+    near_distance: float = 0.0  # [m] horizontal distance to (target_east, target_north) that ends the phase
+    next_on_near: str | None = None  # in the air: within near_distance of the target
     sets_datum: bool = False
     entry: Entry = Entry.NONE
     dv_enu: tuple[float, float, float] = (0.0, 0.0, 0.0)
@@ -188,6 +192,7 @@ def phase_table(bodies: list[Body]) -> np.ndarray:
     table[:, :, NEXT_ON_HEIGHT] = NO_NEXT
     table[:, :, NEXT_ON_LIP] = NO_NEXT
     table[:, :, NEXT_ON_SPEED] = NO_NEXT
+    table[:, :, NEXT_ON_NEAR] = NO_NEXT
     table[:, :, EXIT_HEIGHT_AGL] = -np.inf
     table[:, :, TIME_STEP] = 1.0
     for b, body in enumerate(bodies):
@@ -214,6 +219,8 @@ def phase_table(bodies: list[Body]) -> np.ndarray:
             row[NEXT_ON_HEIGHT] = ref(p.next_on_height)
             row[NEXT_ON_LIP] = ref(p.next_on_lip)
             row[NEXT_ON_SPEED] = ref(p.next_on_speed)
+            row[NEXT_ON_NEAR] = ref(p.next_on_near)
+            row[NEAR_DISTANCE] = p.near_distance
             if p.kind == Kind.RAMP:
                 # derived once here so kernels need no trigonometry: the unit vector down
                 # the ramp (east, north, up) and the slope's sine and cosine

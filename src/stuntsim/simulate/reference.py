@@ -123,6 +123,8 @@ class _Run:
                     out.append((b, "contact", ph.NEXT_ON_CONTACT))
                 if row[ph.NEXT_ON_HEIGHT] >= 0:
                     out.append((b, "height", ph.NEXT_ON_HEIGHT))
+                if row[ph.NEXT_ON_NEAR] >= 0:
+                    out.append((b, "near", ph.NEXT_ON_NEAR))
         return out
 
     def event_value(self, b, which, s):
@@ -134,6 +136,8 @@ class _Run:
                      - (s[o + 2] - row[ph.RAMP_LIP_ALTITUDE]) * math.sin(th))
         if which == "speed":
             return row[ph.TARGET_SPEED] - float(np.linalg.norm(s[o + 3 : o + 6]))
+        if which == "near":
+            return math.hypot(s[o] - row[ph.TARGET_EAST], s[o + 1] - row[ph.TARGET_NORTH]) - row[ph.NEAR_DISTANCE]
         agl = s[o + 2] - height_kernel(self.elev, self.meta, s[o], s[o + 1])
         return agl - row[ph.EXIT_HEIGHT_AGL] if which == "height" else agl
 
