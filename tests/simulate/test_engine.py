@@ -243,11 +243,11 @@ def test_lane_wind_lookup_equals_the_physics_kernel(layers):
     lanes = heights.size
     state = np.zeros((6, lanes))
     state[2] = heights  # ground at 0 m: the altitude is the height above ground
-    ground = np.zeros(lanes)
-    east, north = np.empty(lanes), np.empty(lanes)
+    scratch = np.zeros((3, lanes))  # rows: ground elevation (0 m), wind east, wind north
     ke = np.zeros((4, lanes))
     ke[1] = 1.0  # wind factor 1, no veer
-    _wind_pass(state, 0, ground, east, north, wh, we, wn, ke, 0, lanes)
+    _wind_pass(state, 0, scratch, wh, we, wn, ke, 0, lanes)
+    east, north = scratch[1], scratch[2]
     for k, h in enumerate(heights):
         e, n = wind_at_height_kernel(max(h, 0.0) if h == h else h, wh, we, wn)
         np.testing.assert_array_equal([east[k], north[k]], [e, n])

@@ -29,7 +29,7 @@ from stuntsim.simulate.engine import Wind
 #: the landing zone (within NEAR_TARGET_DISTANCE of its centre, where the homing
 #: bearing turns fast and the canopy circles). tests/analysis/test_plan_physics.py
 #: checks that halving them moves no criterion value by more than its stated tolerance.
-INFLATION_TIME_STEP = 0.02
+INFLATION_TIME_STEP = 0.04
 #: The riderless bike's fall: a smooth drag fall whose ground contact is a located
 #: event, so RK4 at 0.25 s is far inside the criteria's tolerances; a coarse step here
 #: keeps the rider's canopy from being stepped finely while the bike still falls.

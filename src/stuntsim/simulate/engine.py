@@ -82,6 +82,9 @@ _D_ABS, _D_AFTER = int(ph.Duration.ABSOLUTE), int(ph.Duration.AFTER_ENTRY)
 _KE_TEMPERATURE_OFFSET, _KE_WIND_COS, _KE_WIND_SIN, _KE_AIR_DENSITY = range(4)
 _FROZEN_F, _RAMP_F, _FLIGHT_F, _GLIDE_F = float(_FROZEN), float(_RAMP), float(_FLIGHT), float(_GLIDE)
 
+# rows of the per-block scratch array: ground elevation, wind east, wind north under one body
+_SC_GROUND, _SC_WIND_EAST, _SC_WIND_NORTH = 0, 1, 2
+
 _OPTS = dict(cache=True, error_model="numpy")  # IEEE division: no ZeroDivisionError branch in the lane loops
 _INLINE = dict(_OPTS, inline="always")
 
@@ -93,10 +96,10 @@ def _table(tables, i):
 
 
 @numba.njit(**_OPTS)
-def _terrain_pass(S, o, HGT, elev, meta, lo, hi):
-    """Ground elevation under body offset o, for lanes lo..hi-1."""
+def _terrain_pass(S, o, scratch, elev, meta, lo, hi):
+    """Ground elevation under body offset o into scratch row _SC_GROUND, for lanes lo..hi-1."""
     for l in range(lo, hi):
-        HGT[l] = height_kernel(elev, meta, S[o, l], S[o + 1, l])
+        scratch[_SC_GROUND, l] = height_kernel(elev, meta, S[o, l], S[o + 1, l])
 
 
 @numba.njit(**_INLINE)
@@ -110,36 +113,38 @@ def _wind_at_agl(agl, l, wh, we, wn, KE):
 
 
 @numba.njit(**_OPTS)
-def _wind_pass(S, o, HGT, WX, WY, wh, we, wn, KE, lo, hi):
-    """Wind (east, north) at body offset o for lanes lo..hi-1, from the ground elevations in HGT."""
+def _wind_pass(S, o, scratch, wh, we, wn, KE, lo, hi):
+    """Wind (east, north) at body offset o for lanes lo..hi-1 into the scratch rows _SC_WIND_EAST and
+    _SC_WIND_NORTH, from the ground elevations in row _SC_GROUND."""
     for l in range(lo, hi):
-        agl = S[o + 2, l] - HGT[l]
+        agl = S[o + 2, l] - scratch[_SC_GROUND, l]
         if agl < 0.0:
             agl = 0.0
-        WX[l], WY[l] = _wind_at_agl(agl, l, wh, we, wn, KE)
+        scratch[_SC_WIND_EAST, l], scratch[_SC_WIND_NORTH, l] = _wind_at_agl(agl, l, wh, we, wn, KE)
 
 
 @numba.njit(**_OPTS)
-def _accel_pass(TS, S, D, P, t_entry, t_fill, steer, WX, WY, KE, g, lo, hi):
-    """d(state)/dt of one body for lanes lo..hi-1, each lane in its own phase.
+def _accel_pass(TS, S, K, k, b, P, t_entry, t_fill, steer, scratch, KE, g, lo, hi):
+    """d(state)/dt of body b for lanes lo..hi-1 into K[k], each lane in its own phase.
 
-    S and D are the body's six rows of state and derivative, P its phase rows, t_entry,
-    t_fill and steer its rows of those (steer: 1 once steering has started, set per step).
+    steer[b, l] is 1 once steering has started (set per step). Whole arrays and indices
+    are passed, not row views: a view costs two atomic reference-count updates per call.
     """
+    o = 6 * b
     for l in range(lo, hi):
-        kind = P[_K, l]
-        x = S[0, l]
-        y = S[1, l]
-        z = S[2, l]
-        vx = S[3, l]
-        vy = S[4, l]
-        vz = S[5, l]
-        mass = P[ph.MASS, l]
+        kind = P[b, _K, l]
+        x = S[o, l]
+        y = S[o + 1, l]
+        z = S[o + 2, l]
+        vx = S[o + 3, l]
+        vy = S[o + 4, l]
+        vz = S[o + 5, l]
+        mass = P[b, ph.MASS, l]
         rho = KE[_KE_AIR_DENSITY, l]
         if not (rho > 0.0):
             rho = density_kernel(z, KE[_KE_TEMPERATURE_OFFSET, l])
-        wx = WX[l]
-        wy = WY[l]
+        wx = scratch[_SC_WIND_EAST, l]
+        wy = scratch[_SC_WIND_NORTH, l]
         dx = vx
         dy = vy
         dz = vz
@@ -147,22 +152,22 @@ def _accel_pass(TS, S, D, P, t_entry, t_fill, steer, WX, WY, KE, g, lo, hi):
         ay = 0.0
         az = 0.0
         if kind == _RAMP_F:  # along the ramp's axis only
-            rx = P[ph.RAMP_AXIS_EAST, l]
-            ry = P[ph.RAMP_AXIS_NORTH, l]
-            rz = P[ph.RAMP_AXIS_UP, l]
+            rx = P[b, ph.RAMP_AXIS_EAST, l]
+            ry = P[b, ph.RAMP_AXIS_NORTH, l]
+            rz = P[b, ph.RAMP_AXIS_UP, l]
             speed = vx * rx + vy * ry + vz * rz
             air_along = speed - (wx * rx + wy * ry)
             # the throttle law is the phase's, not the speed's: a phase that ends on reaching
             # the target speed is full throttle (a switch on speed inside a step would smear
             # that event); a phase with a target but no such exit holds its speed
-            target = P[ph.TARGET_SPEED, l]
-            if P[ph.NEXT_ON_SPEED, l] >= 0.0:
+            target = P[b, ph.TARGET_SPEED, l]
+            if P[b, ph.NEXT_ON_SPEED, l] >= 0.0:
                 target = np.inf
             elif target < np.inf:
                 target = 0.0
             a = ramp_acceleration_trig_kernel(
-                speed, air_along, target, P[ph.SIN_RAMP_SLOPE, l], P[ph.COS_RAMP_SLOPE, l], mass,
-                P[ph.DRIVE_POWER, l], P[ph.TRACTION, l], P[ph.ROLLING_RESISTANCE, l], P[ph.DRAG_AREA, l], rho, g,
+                speed, air_along, target, P[b, ph.SIN_RAMP_SLOPE, l], P[b, ph.COS_RAMP_SLOPE, l], mass,
+                P[b, ph.DRIVE_POWER, l], P[b, ph.TRACTION, l], P[b, ph.ROLLING_RESISTANCE, l], P[b, ph.DRAG_AREA, l], rho, g,
             )
             ax = a * rx
             ay = a * ry
@@ -172,98 +177,95 @@ def _accel_pass(TS, S, D, P, t_entry, t_fill, steer, WX, WY, KE, g, lo, hi):
             ux = vx - wx
             uy = vy - wy
             uz = vz
-            since = TS[l] - t_entry[l]
-            j = int(P[ph.GROW_EXPONENT, l])
-            fill = t_fill[l] if P[ph.GROW_TIME, l] <= 0.0 else P[ph.GROW_TIME, l]
-            cda = P[ph.DRAG_AREA, l]
+            since = TS[l] - t_entry[b, l]
+            j = int(P[b, ph.GROW_EXPONENT, l])
+            fill = t_fill[b, l] if P[b, ph.GROW_TIME, l] <= 0.0 else P[b, ph.GROW_TIME, l]
+            cda = P[b, ph.DRAG_AREA, l]
             if j > 0:
-                cda = inflation_drag_area_kernel(since, fill, P[ph.DRAG_AREA_START, l], cda, j)
+                cda = inflation_drag_area_kernel(since, fill, P[b, ph.DRAG_AREA_START, l], cda, j)
             if kind == _FLIGHT_F:
                 ax, ay, az = drag_acceleration_kernel(ux, uy, uz, rho, cda, mass)
             else:
-                cla = P[ph.LIFT_AREA, l]
+                cla = P[b, ph.LIFT_AREA, l]
                 if j > 0:
-                    cla = inflation_drag_area_kernel(since, fill, P[ph.LIFT_AREA_START, l], cla, j)
+                    cla = inflation_drag_area_kernel(since, fill, P[b, ph.LIFT_AREA_START, l], cla, j)
                 # bank toward the target after the reaction time; the heading error from
                 # the air velocity to the target, clockwise positive, in (-pi, pi]
                 bank = 0.0
-                if steer[l] > 0.0:
-                    de = P[ph.TARGET_EAST, l] - x
-                    dn = P[ph.TARGET_NORTH, l] - y
+                if steer[b, l] > 0.0:
+                    de = P[b, ph.TARGET_EAST, l] - x
+                    dn = P[b, ph.TARGET_NORTH, l] - y
                     err = math.atan2(uy * de - ux * dn, ux * de + uy * dn)
-                    lim = P[ph.MAX_BANK, l]
-                    bank = min(max(P[ph.BANK_GAIN, l] * err, -lim), lim)
+                    lim = P[b, ph.MAX_BANK, l]
+                    bank = min(max(P[b, ph.BANK_GAIN, l] * err, -lim), lim)
                 ax, ay, az = glider_aero_acceleration_kernel(ux, uy, uz, cla, cda, bank, rho, mass)
             az -= g
         else:  # FROZEN
             dx = 0.0
             dy = 0.0
             dz = 0.0
-        D[0, l] = dx
-        D[1, l] = dy
-        D[2, l] = dz
-        D[3, l] = ax
-        D[4, l] = ay
-        D[5, l] = az
+        K[k, o + 0, l] = dx
+        K[k, o + 1, l] = dy
+        K[k, o + 2, l] = dz
+        K[k, o + 3, l] = ax
+        K[k, o + 4, l] = ay
+        K[k, o + 5, l] = az
 
 
 @numba.njit(**_INLINE)
-def _all_frozen(Pb, lo, hi):
-    """Whether a body is in a FROZEN phase in every lane lo..hi-1 (Pb: its phase rows)."""
+def _all_frozen(P, b, lo, hi):
+    """Whether body b is in a FROZEN phase in every lane lo..hi-1."""
     for l in range(lo, hi):
-        if Pb[_K, l] != _FROZEN_F:
+        if P[b, _K, l] != _FROZEN_F:
             return False
     return True
 
 
 @numba.njit(**_OPTS)
-def _derivative(TS, S, D, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi):
-    """d(state)/dt of all bodies for lanes lo..hi-1 at lane times TS; scratch rows: height, wind east, wind north."""
+def _derivative(TS, S, K, k, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi):
+    """d(state)/dt of all bodies for lanes lo..hi-1 at lane times TS into K[k]."""
     for b in range(nb):
         o = 6 * b
-        if _all_frozen(P[b], lo, hi):  # a body at rest in every lane (the bike after impact)
+        if _all_frozen(P, b, lo, hi):  # a body at rest in every lane (the bike after impact)
             for i in range(o, o + 6):
                 for l in range(lo, hi):
-                    D[i, l] = 0.0
+                    K[k, i, l] = 0.0
             continue
-        _terrain_pass(S, o, scratch[0], elev, meta, lo, hi)
-        _wind_pass(S, o, scratch[0], scratch[1], scratch[2], wh, we, wn, KE, lo, hi)
-        _accel_pass(TS, S[o : o + 6], D[o : o + 6], P[b], t_entry[b], t_fill[b], steer[b], scratch[1], scratch[2],
-                    KE, g, lo, hi)
+        _terrain_pass(S, o, scratch, elev, meta, lo, hi)
+        _wind_pass(S, o, scratch, wh, we, wn, KE, lo, hi)
+        _accel_pass(TS, S, K, k, b, P, t_entry, t_fill, steer, scratch, KE, g, lo, hi)
 
 
 @numba.njit(**_OPTS)
-def _rk4(T, S, H, OUT, work, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi):
-    """One classic RK4 step of length H[l] from (T[l], S[:, l]) into OUT for lanes lo..hi-1; work[0] keeps k1."""
+def _rk4(T, S, H, OUT, K, ST, TS, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi):
+    """One classic RK4 step of length H[l] from (T[l], S[:, l]) into OUT for lanes lo..hi-1.
+
+    K[0..3] receive the stages' derivatives (K[0] = k1 is kept), ST the stage states, TS
+    the stage times.
+    """
     n = 6 * nb
-    k1 = work[0]
-    k2 = work[1]
-    k3 = work[2]
-    k4 = work[3]
-    st = work[4]
-    ts = scratch[3]
     for l in range(lo, hi):
-        ts[l] = T[l]
-    _derivative(ts, S, k1, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi)
+        TS[l] = T[l]
+    _derivative(TS, S, K, 0, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi)
     for i in range(n):
         for l in range(lo, hi):
-            st[i, l] = S[i, l] + 0.5 * H[l] * k1[i, l]
+            ST[i, l] = S[i, l] + 0.5 * H[l] * K[0, i, l]
     for l in range(lo, hi):
-        ts[l] = T[l] + 0.5 * H[l]
-    _derivative(ts, st, k2, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi)
+        TS[l] = T[l] + 0.5 * H[l]
+    _derivative(TS, ST, K, 1, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi)
     for i in range(n):
         for l in range(lo, hi):
-            st[i, l] = S[i, l] + 0.5 * H[l] * k2[i, l]
-    _derivative(ts, st, k3, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi)
+            ST[i, l] = S[i, l] + 0.5 * H[l] * K[1, i, l]
+    _derivative(TS, ST, K, 2, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi)
     for i in range(n):
         for l in range(lo, hi):
-            st[i, l] = S[i, l] + H[l] * k3[i, l]
+            ST[i, l] = S[i, l] + H[l] * K[2, i, l]
     for l in range(lo, hi):
-        ts[l] = T[l] + H[l]
-    _derivative(ts, st, k4, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi)
+        TS[l] = T[l] + H[l]
+    _derivative(TS, ST, K, 3, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi)
     for i in range(n):
         for l in range(lo, hi):
-            OUT[i, l] = S[i, l] + H[l] / 6.0 * (k1[i, l] + 2.0 * k2[i, l] + 2.0 * k3[i, l] + k4[i, l])
+            OUT[i, l] = S[i, l] + H[l] / 6.0 * (K[0, i, l] + 2.0 * K[1, i, l] + 2.0 * K[2, i, l] + K[3, i, l])
 
 
 @numba.njit(**_INLINE)
@@ -290,19 +292,19 @@ def _events_at(P, b, l, x, y, z, vx, vy, vz, ground):
 
 
 @numba.njit(**_OPTS)
-def _event_pass(S, P, nb, G, HGT, elev, meta, lo, hi):
+def _event_pass(S, P, nb, G, scratch, elev, meta, lo, hi):
     """All event functions of all bodies for lanes lo..hi-1 into G[b, ev, l]."""
     for b in range(nb):
         o = 6 * b
-        if _all_frozen(P[b], lo, hi):  # no event can happen at rest
+        if _all_frozen(P, b, lo, hi):  # no event can happen at rest
             for ev in range(_N_EVENTS):
                 for l in range(lo, hi):
                     G[b, ev, l] = np.inf
             continue
-        _terrain_pass(S, o, HGT, elev, meta, lo, hi)
+        _terrain_pass(S, o, scratch, elev, meta, lo, hi)
         for l in range(lo, hi):
             c, h, lp, sp, nr = _events_at(P, b, l, S[o, l], S[o + 1, l], S[o + 2, l], S[o + 3, l], S[o + 4, l],
-                                          S[o + 5, l], HGT[l])
+                                          S[o + 5, l], scratch[_SC_GROUND, l])
             G[b, _EV_CONTACT, l] = c
             G[b, _EV_HEIGHT, l] = h
             G[b, _EV_LIP, l] = lp
@@ -395,16 +397,17 @@ def _enter(i, l, b, p_new, T, S, tables, P, phase, t_entry, t_end, t_fill, nb, e
 
 
 @numba.njit(**_OPTS)
-def _record(rec, k, t, S, l, D, phase, nb, g):
+def _record(rec, k, t, S, l, K, phase, nb, g):
+    """Row k of one recorded path: time, then per body state, phase and felt load (from k1 in K[0])."""
     rec[k, 0] = t
     for b in range(nb):
         c = 1 + 8 * b
         for q in range(6):
             rec[k, c + q] = S[6 * b + q, l]
         rec[k, c + 6] = phase[b, l]
-        ax = D[6 * b + 3, l]
-        ay = D[6 * b + 4, l]
-        az = D[6 * b + 5, l] + g
+        ax = K[0, 6 * b + 3, l]
+        ay = K[0, 6 * b + 4, l]
+        az = K[0, 6 * b + 5, l] + g
         # load in units of standard gravity, whatever g the run uses
         rec[k, c + 7] = math.sqrt(ax * ax + ay * ay + az * az) / STANDARD_GRAVITY
 
@@ -425,8 +428,10 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
     S = np.zeros((n6, L))
     TR = np.zeros((n6, L))  # the step's end (trial)
     PR = np.zeros((n6, L))  # event probes, then the step's start
-    work = np.zeros((5, n6, L))
-    scratch = np.zeros((4, L))
+    K = np.zeros((4, n6, L))  # RK4 stage derivatives; K[0] (k1) is kept after a step
+    ST = np.zeros((n6, L))  # RK4 stage states
+    TS = np.zeros(L)  # RK4 stage times
+    scratch = np.zeros((3, L))
     P = np.zeros((nb, ph.N_PARAMS, L))
     KE = np.zeros((4, L))
     phase = np.zeros((nb, L), np.int64)
@@ -443,7 +448,6 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
     TSCHED = np.zeros(L)  # each lane's next scheduled transition
     G0 = np.zeros((nb, _N_EVENTS, L))
     G1 = np.zeros((nb, _N_EVENTS, L))
-    HGT = np.zeros(L)
     last_clear = np.full((nb, L), -np.inf)  # lower bound of the distance to terrain at last_at
     last_at = np.zeros((nb, 3, L))
     n_rows = np.zeros(L, np.int64)
@@ -513,9 +517,9 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                 t_final[i] = t
                 t_datum_out[i] = t_datum[l]
                 if i < n_rec and n_rows[l] < max_rec:
-                    _derivative(T, S, work[0], P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch,
+                    _derivative(T, S, K, 0, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch,
                                 l, l + 1)
-                    _record(rec[i], n_rows[l], t, S, l, work[0], phase, nb, g)
+                    _record(rec[i], n_rows[l], t, S, l, K, phase, nb, g)
                     n_rows[l] += 1
                     rec_len[i] = n_rows[l]
                 continue
@@ -531,9 +535,9 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
         if not busy:
             break
         # one RK4 step of every lane together, with the event functions at both ends
-        _event_pass(S, P, nb, G0, HGT, elev, meta, 0, L)
-        _rk4(T, S, H, TR, work, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, 0, L)
-        _event_pass(TR, P, nb, G1, HGT, elev, meta, 0, L)
+        _event_pass(S, P, nb, G0, scratch, elev, meta, 0, L)
+        _rk4(T, S, H, TR, K, ST, TS, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, 0, L)
+        _event_pass(TR, P, nb, G1, scratch, elev, meta, 0, L)
         for l in range(L):
             if done[l]:
                 continue
@@ -542,14 +546,14 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
             for b in range(nb):
                 kind = P[b, _K, l]
                 if kind == _FLIGHT_F or kind == _GLIDE_F:
-                    ax = work[0, 6 * b + 3, l]
-                    ay = work[0, 6 * b + 4, l]
-                    az = work[0, 6 * b + 5, l] + g
+                    ax = K[0, 6 * b + 3, l]
+                    ay = K[0, 6 * b + 4, l]
+                    az = K[0, 6 * b + 5, l] + g
                     load = math.sqrt(ax * ax + ay * ay + az * az) / STANDARD_GRAVITY
                     if load > peak_g[i, b, phase[b, l]]:
                         peak_g[i, b, phase[b, l]] = load
             if i < n_rec and n_rows[l] < max_rec:
-                _record(rec[i], n_rows[l], T[l], S, l, work[0], phase, nb, g)
+                _record(rec[i], n_rows[l], T[l], S, l, K, phase, nb, g)
                 n_rows[l] += 1
                 rec_len[i] = n_rows[l]
             # state events: earliest sign change over the step, located by the Illinois
@@ -575,7 +579,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                     for _ in range(100):
                         c = (lo * ghi - hi * glo) / (ghi - glo)
                         HC[l] = c
-                        _rk4(T, S, HC, PR, work, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch,
+                        _rk4(T, S, HC, PR, K, ST, TS, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch,
                              l, l + 1)
                         gc = _event_value(ev, b, PR, l, P, elev, meta)
                         root = c
@@ -599,7 +603,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                         best_ev = ev
                     else:  # not expected after the check above; keep PR at the earliest root
                         HC[l] = best_h
-                        _rk4(T, S, HC, PR, work, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g,
+                        _rk4(T, S, HC, PR, K, ST, TS, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g,
                              scratch, l, l + 1)
             if best_b >= 0:
                 for k in range(n6):
