@@ -170,3 +170,33 @@ def test_landing_decision_holds_when_the_step_over_the_landing_zone_shrinks(monk
     assert 0 < (~ok_fine).sum() < len(values)  # the sample has landings on both sides of the edge
     assert (ok_coarse != ok_fine).sum() <= 0.005 * len(values)
     assert np.median(np.abs(d_coarse - d_fine)) < 0.5
+
+
+def test_approach_step_holds_over_the_uncertain_inputs(monkeypatch):
+    """The approach's coarse step (the longest of the flight) is accurate for every sample, not
+    only the nominal one: over the scenario's uncertain inputs, where each canopy comes within
+    NEAR_TARGET_DISTANCE of the landing zone (or, if it never does, where it flares) agrees
+    within 1 cm with the flight at half the step, and the same samples get there.
+
+    Measured on 4,096 samples: at most 0.6 mm and 2.4 mm at 1 s; 1.3 mm and 11 mm at 1.5 s;
+    at 2 s the glide goes unstable (up to 754 m).
+    """
+    scenario = load_scenario("helsetkopen")
+    values = draw_inputs(scenario, 0, scenario.uncertainty.chunk_size)[:1024]
+
+    def where(step):
+        monkeypatch.setattr(build, "APPROACH_TIME_STEP", step)
+        compiled = build.compile_scenario(scenario)
+        tables, init, env = apply_inputs(scenario, compiled, values)
+        res = run_ensemble(tables, init, compiled.terrain, compiled.wind, env, max_time=compiled.max_time)
+        near = compiled.phase_index("rider", "over landing zone")
+        flare = compiled.phase_index("rider", "flare")
+        reached = ~np.isnan(res.entry_time[:, 0, near])
+        at = np.where(reached[:, None], res.entry_state[:, 0, near, :3], res.entry_state[:, 0, flare, :3])
+        return reached, at
+
+    step = build.APPROACH_TIME_STEP
+    (reached, at), (reached_fine, at_fine) = where(step), where(step / 2)
+    assert 0 < reached.sum() < len(values)
+    np.testing.assert_array_equal(reached, reached_fine)
+    assert np.nanmax(np.linalg.norm(at - at_fine, axis=1)) < 0.01

@@ -292,8 +292,9 @@ def _events_at(P, b, l, x, y, z, vx, vy, vz, ground):
 
 
 @numba.njit(**_OPTS)
-def _event_pass(S, P, nb, G, scratch, elev, meta, lo, hi):
-    """All event functions of all bodies for lanes lo..hi-1 into G[b, ev, l]."""
+def _event_pass(S, P, nb, G, elev, meta, lo, hi, fresh):
+    """All event functions of all bodies for lanes lo..hi-1 into G[b, ev, l], except lanes whose
+    ``fresh`` flag says G already holds them."""
     for b in range(nb):
         o = 6 * b
         if _all_frozen(P, b, lo, hi):  # no event can happen at rest
@@ -301,10 +302,12 @@ def _event_pass(S, P, nb, G, scratch, elev, meta, lo, hi):
                 for l in range(lo, hi):
                     G[b, ev, l] = np.inf
             continue
-        _terrain_pass(S, o, scratch, elev, meta, lo, hi)
         for l in range(lo, hi):
+            if fresh[l]:
+                continue
+            ground = height_kernel(elev, meta, S[o, l], S[o + 1, l])
             c, h, lp, sp, nr = _events_at(P, b, l, S[o, l], S[o + 1, l], S[o + 2, l], S[o + 3, l], S[o + 4, l],
-                                          S[o + 5, l], scratch[_SC_GROUND, l])
+                                          S[o + 5, l], ground)
             G[b, _EV_CONTACT, l] = c
             G[b, _EV_HEIGHT, l] = h
             G[b, _EV_LIP, l] = lp
@@ -446,8 +449,10 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
     done = np.ones(L, np.bool_)
     hit_sched = np.zeros(L, np.bool_)
     TSCHED = np.zeros(L)  # each lane's next scheduled transition
-    G0 = np.zeros((nb, _N_EVENTS, L))
-    G1 = np.zeros((nb, _N_EVENTS, L))
+    G0 = np.zeros((nb, _N_EVENTS, L))  # event functions at each lane's step start
+    G1 = np.zeros((nb, _N_EVENTS, L))  # ... and at its trial end
+    g_fresh = np.zeros(L, np.bool_)  # G0 already holds the lane's event functions
+    never = np.zeros(L, np.bool_)
     last_clear = np.full((nb, L), -np.inf)  # lower bound of the distance to terrain at last_at
     last_at = np.zeros((nb, 3, L))
     n_rows = np.zeros(L, np.int64)
@@ -488,6 +493,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                         break
                     _enter(i, l, b, nxt, T, S, tables, P, phase, t_entry, t_end, t_fill, nb, elev, meta,
                            wh, we, wn, KE, entry_t, entry_state, t_datum)
+                    g_fresh[l] = False
                     guard += 1
             active = False
             h = np.inf
@@ -535,9 +541,9 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
         if not busy:
             break
         # one RK4 step of every lane together, with the event functions at both ends
-        _event_pass(S, P, nb, G0, scratch, elev, meta, 0, L)
+        _event_pass(S, P, nb, G0, elev, meta, 0, L, g_fresh)
         _rk4(T, S, H, TR, K, ST, TS, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, 0, L)
-        _event_pass(TR, P, nb, G1, scratch, elev, meta, 0, L)
+        _event_pass(TR, P, nb, G1, elev, meta, 0, L, never)
         for l in range(L):
             if done[l]:
                 continue
@@ -614,6 +620,13 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
             for k in range(n6):
                 PR[k, l] = S[k, l]
                 S[k, l] = TR[k, l]
+            # the step's end is the next step's start: its event functions carry over,
+            # unless an event changes a phase there (or a schedule does, see above)
+            g_fresh[l] = best_b < 0
+            if g_fresh[l]:
+                for b in range(nb):
+                    for ev in range(_N_EVENTS):
+                        G0[b, ev, l] = G1[b, ev, l]
             T[l] = TSCHED[l] if hit_sched[l] else T[l] + H[l]
             h = H[l]
             # clearance monitors over the step just taken, in the phases that ask for them.
