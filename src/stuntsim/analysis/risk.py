@@ -178,8 +178,10 @@ class RiskResult:
     interrupted: bool = False
     elapsed_s: float = 0.0
     parquet_dir: str | None = None
+    _drivers: dict[str, dict[str, float]] = field(default_factory=dict, repr=False)  # computed once per criterion
 
     def add(self, part: ChunkResult) -> None:
+        self._drivers.clear()
         self.n_samples += part.n
         self.chunks_done.append(part.chunk)
         self.any_failures += part.any_failures
@@ -208,6 +210,8 @@ class RiskResult:
 
     def drivers(self, key: str) -> dict[str, float]:
         """Spearman rank correlation of each input with a criterion's margin (first DRIVER_SAMPLES rows)."""
+        if key in self._drivers:
+            return dict(self._drivers[key])
         margin_col = next(c for c in self.driver_rows if c.startswith(f"margin_{key}_"))
         margin = np.concatenate(self.driver_rows[margin_col])
         out = {}
@@ -218,7 +222,8 @@ class RiskResult:
                 out[name] = math.nan
             else:
                 out[name] = float(spearmanr(x[ok], margin[ok]).statistic)
-        return out
+        self._drivers[key] = out
+        return dict(out)
 
     def failure_shifts(self, key: str) -> dict[str, float]:
         """How far the failing samples' mean of each input lies from all samples' mean, in standard deviations.

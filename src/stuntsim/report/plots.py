@@ -1073,10 +1073,12 @@ def save_risk_pngs(result, folder) -> list[Path]:
             continue
         lo, hi = used[0], used[-1] + 1
         fig, ax = _figure(figsize=(8, 4), dpi=100)
-        centres = 0.5 * (edges[lo:hi] + edges[lo + 1 : hi + 1])
-        widths = np.diff(edges[lo : hi + 1])
-        colours = np.where(centres < 0, "#d62728", "#1f77b4")
-        ax.bar(centres, counts[lo:hi], width=widths, color=colours)
+        # failing bins (centre below zero) red, the rest blue; filled steps, not one bar per bin
+        centres = 0.5 * (edges[:-1] + edges[1:])
+        split = int(np.clip(np.searchsorted(centres, 0.0), lo, hi))
+        for a, b, colour in ((lo, split, "#d62728"), (split, hi, "#1f77b4")):
+            if b > a:
+                ax.stairs(counts[a:b], edges[a : b + 1], fill=True, color=colour)
         p, low, high = result.probability(key)
         ax.set_title(f"{result.titles.get(key, key)}: P(fail) {p:.2e} (95% {low:.1e} to {high:.1e})", fontsize=10)
         ax.set_xlabel(f"margin [{result.units.get(key, '')}] (negative = fails)")
