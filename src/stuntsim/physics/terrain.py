@@ -100,8 +100,9 @@ def profile_terrain(distance, elevation_msl, heading_true: float, spacing: float
         Heading of the profile, clockwise from true north [rad].
     spacing : float, optional
         Node spacing of the resampled profile [m]. Default: the greatest common
-        divisor of the gaps (to 1 cm), capped to [0.5, 5] m, so every input vertex
-        lands on a node whenever the gaps are whole multiples of 0.5 m.
+        divisor of the gaps (to 1 cm), at least 0.5 m, so every input vertex lands
+        on a node whenever the gaps are whole multiples of 0.5 m. (The clearance
+        search walks the nodes: the coarser, the fewer segments it measures.)
 
     Notes
     -----
@@ -114,7 +115,7 @@ def profile_terrain(distance, elevation_msl, heading_true: float, spacing: float
         raise ValueError("profile needs >= 2 points with strictly increasing distance")
     if spacing is None:
         gaps_cm = np.rint(np.diff(d) * 100.0).astype(np.int64)
-        spacing = min(max(np.gcd.reduce(gaps_cm) / 100.0, 0.5), 5.0)
+        spacing = max(np.gcd.reduce(gaps_cm) / 100.0, 0.5)
     n = int(math.ceil((d[-1] - d[0]) / spacing)) + 1
     nodes = d[0] + spacing * np.arange(n)
     heights = np.interp(nodes, d, z)
