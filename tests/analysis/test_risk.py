@@ -98,8 +98,26 @@ def test_risk_uniform_pull_time_failures_match_deployment_window(tmp_path):
     assert low <= expected <= high
 
 
-def test_risk_memory_stays_flat_as_samples_grow(tmp_path):
-    """Peak traced memory for eight chunks is no more than for two chunks plus 30 %."""
+def test_risk_keeps_at_most_driver_samples_rows(tmp_path, monkeypatch):
+    """The rows kept in memory for the drivers stop at DRIVER_SAMPLES rows: the first ones, in order.
+
+    (They used to be capped by the count of chunks instead, so every row stayed in memory.)
+    """
+    import stuntsim.analysis.risk as risk
+
+    monkeypatch.setattr(risk, "DRIVER_SAMPLES", 1500)
+    result = run_risk(scenario_with_uncertainty(tmp_path, SMALL), 4096)
+    kept = np.concatenate(result.driver_rows["sample"])
+    np.testing.assert_array_equal(kept, np.arange(1500))
+    assert all(sum(len(c) for c in cols) == 1500 for cols in result.driver_rows.values())
+
+
+def test_risk_memory_stays_flat_as_samples_grow(tmp_path, monkeypatch):
+    """Past the rows kept for the drivers, peak traced memory for eight chunks is no more than for
+    two chunks plus 30 %."""
+    import stuntsim.analysis.risk as risk
+
+    monkeypatch.setattr(risk, "DRIVER_SAMPLES", 1024)
     scenario = scenario_with_uncertainty(tmp_path, SMALL)
     run_risk(scenario, 1024)  # compile and warm caches first
 

@@ -189,7 +189,7 @@ class RiskResult:
             self.failures[k] = self.failures.get(k, 0) + v
         for k, h in part.histograms.items():
             self.histograms[k] = self.histograms.get(k, 0) + h
-        kept = len(self.driver_rows.get("sample", []))
+        kept = sum(len(c) for c in self.driver_rows.get("sample", []))  # rows, not chunks
         if kept < DRIVER_SAMPLES:
             take = DRIVER_SAMPLES - kept
             for name, col in part.rows.items():
