@@ -167,7 +167,8 @@ def _accel_pass(TS, S, K, k, b, P, t_entry, t_fill, steer, scratch, KE, g, lo, h
                 target = 0.0
             a = ramp_acceleration_trig_kernel(
                 speed, air_along, target, P[b, ph.SIN_RAMP_SLOPE, l], P[b, ph.COS_RAMP_SLOPE, l], mass,
-                P[b, ph.DRIVE_POWER, l], P[b, ph.TRACTION, l], P[b, ph.ROLLING_RESISTANCE, l], P[b, ph.DRAG_AREA, l], rho, g,
+                P[b, ph.DRIVE_POWER, l], P[b, ph.TRACTION, l], P[b, ph.ROLLING_RESISTANCE, l], P[b, ph.DRAG_AREA, l],
+                rho, g,
             )
             ax = a * rx
             ay = a * ry
@@ -585,8 +586,8 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                     for _ in range(100):
                         c = (lo * ghi - hi * glo) / (ghi - glo)
                         HC[l] = c
-                        _rk4(T, S, HC, PR, K, ST, TS, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch,
-                             l, l + 1)
+                        _rk4(T, S, HC, PR, K, ST, TS, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g,
+                             scratch, l, l + 1)
                         gc = _event_value(ev, b, PR, l, P, elev, meta)
                         root = c
                         if abs(gc) < EVENT_TOLERANCE or hi - lo < 1e-13:
