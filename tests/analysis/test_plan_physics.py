@@ -122,9 +122,8 @@ def test_criteria_values_converge_when_every_step_halves(monkeypatch):
     what-if included, by less than its tolerance.
 
     Tolerances: 5 cm for clearances (measured: 4 mm off heading, since switches inside a
-    phase end steps; 0.57 m before); the others are integration error. The landing point
-    is left to the next test: over the landing zone the homing canopy circles and the
-    touchdown point on the circle hangs on step-sized differences.
+    phase end steps; 0.57 m before) and 25 cm for the landing point (it circles the
+    landing zone for about a minute); the others are integration error.
     """
     scenario = load_scenario("helsetkopen")
     steps = ("INFLATION_TIME_STEP", "GLIDE_TIME_STEP", "APPROACH_TIME_STEP", "OVER_LANDING_ZONE_TIME_STEP",
@@ -141,19 +140,19 @@ def test_criteria_values_converge_when_every_step_halves(monkeypatch):
 
     coarse, fine = values(1.0), values(0.5)
     assert "clearance_off_heading" in coarse
-    tolerance = {"clearance": 0.05, "clearance_off_heading": 0.05, "opening_load": 0.01, "touchdown_speed": 0.02}
-    for key in coarse.keys() - {"landing_zone"}:
+    tolerance = {"clearance": 0.05, "clearance_off_heading": 0.05, "opening_load": 0.01, "touchdown_speed": 0.02,
+                 "landing_zone": 0.25}
+    for key in coarse.keys():
         assert abs(coarse[key] - fine[key]) <= tolerance.get(key, 1e-3), (key, coarse[key], fine[key])
 
 
-def test_landing_decision_holds_when_the_step_over_the_landing_zone_shrinks(monkeypatch):
-    """Over the landing zone the homing canopy circles, and a step-sized difference can flip
-    the way it turns after passing over the centre, moving the touchdown along the circle
-    (measured at 0.5 s against 0.125 s: 1 % of samples move more than 9.7 m). The decision
-    does not hang on it: a circling canopy lands well inside the zone, and a canopy that
-    lands near the zone's edge never reached it to circle. Over the scenario's uncertain
-    inputs, the landing-zone pass/fail flags at the production step and at a quarter of it
-    agree (measured: 1 flag of 4,096 differs) and the typical distance agrees.
+def test_landing_point_is_well_conditioned_over_the_uncertain_inputs(monkeypatch):
+    """Over the landing zone the canopy circles the centre in one direction; where it lands
+    hangs on nothing step-sized. Over the scenario's uncertain inputs, the landing distance at
+    the production step and at a quarter of it agree within 1 m (measured on 4,096 samples:
+    at most 0.20 m, median 1.5 cm, no pass/fail flag differs). Under pure pursuit the canopy
+    passed over the centre on every circle and its turn direction flipped there: 1 % of
+    samples moved more than 9.7 m and 1 flag in 4,096 differed.
     """
     scenario = load_scenario("helsetkopen")
     values = draw_inputs(scenario, 0, scenario.uncertainty.chunk_size)[:1024]
@@ -168,8 +167,8 @@ def test_landing_decision_holds_when_the_step_over_the_landing_zone_shrinks(monk
     production = build.OVER_LANDING_ZONE_TIME_STEP
     (d_coarse, ok_coarse), (d_fine, ok_fine) = landing(production), landing(production / 4)
     assert 0 < (~ok_fine).sum() < len(values)  # the sample has landings on both sides of the edge
-    assert (ok_coarse != ok_fine).sum() <= 0.005 * len(values)
-    assert np.median(np.abs(d_coarse - d_fine)) < 0.5
+    np.testing.assert_array_equal(ok_coarse, ok_fine)
+    assert np.max(np.abs(d_coarse - d_fine)) < 1.0
 
 
 def test_approach_step_holds_over_the_uncertain_inputs(monkeypatch):

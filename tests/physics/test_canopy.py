@@ -20,6 +20,7 @@ from stuntsim.physics.canopy import (
     line_stretch_delay,
     nominal_diameter_from_area,
     opening_force_knacke,
+    steering_bank_kernel,
     turn_rate_from_bank,
 )
 
@@ -263,3 +264,54 @@ def test_line_stretch_delay_arithmetic_and_monotone():
     delays = line_stretch_delay(speeds, 1.0668, 3.0, 3.2, 0.3, 5.0)
     assert np.all(np.diff(delays) < 0.0)
     assert line_stretch_delay(0.0, 1.0668, 3.0, 3.2, 0.3, 5.0) == np.inf
+
+
+LIMIT = math.radians(30.0)
+
+
+@settings(deadline=None)  # the first call compiles the kernel
+@given(err=st.floats(-math.pi, math.pi), gain=st.floats(0.1, 3.0), distance=st.floats(0.0, 1e4))
+def test_steering_without_holding_turn_is_clipped_pursuit(err, gain, distance):
+    """Holding turn 0: bank = clip(gain * error, -max_bank, max_bank), whatever the distance."""
+    bank = steering_bank_kernel(err, distance, gain, LIMIT, 0.0, 0.0)
+    assert bank == float(np.clip(gain * err, -LIMIT, LIMIT))
+
+
+@pytest.mark.parametrize("hold", [1.0, -1.0])
+def test_holding_turn_is_level_along_the_tangent_to_the_holding_circle(hold):
+    """Geometry, not the formula: a canopy flying north from the origin whose path is tangent,
+    ahead of it, to the circle of radius r about the target on the holding side (the target
+    at (hold r, y), y > 0), or which is on that circle flying round it in the holding
+    direction, needs no bank."""
+    radius = 14.0
+    for y in (0.0, 1.0, 14.0, 100.0, 5000.0):
+        east, north = hold * radius, y
+        error = math.atan2(east, north)  # bearing of the target from north, clockwise: the air heading is north
+        bank = steering_bank_kernel(error, math.hypot(east, north), 1.0, LIMIT, hold, radius)
+        assert bank == pytest.approx(0.0, abs=1e-12)
+    # the target behind, either way round: turn the holding way
+    assert math.copysign(1.0, steering_bank_kernel(math.pi, 50.0, 1.0, LIMIT, hold, radius)) == hold
+    assert math.copysign(1.0, steering_bank_kernel(-math.pi, 50.0, 1.0, LIMIT, hold, radius)) == hold
+
+
+@pytest.mark.parametrize("hold", [1.0, -1.0])
+@pytest.mark.parametrize("gain", [0.2, 1.0, 3.0])
+def test_holding_turn_bank_is_continuous_with_one_course_and_one_way_off_it(hold, gain):
+    """The bank is continuous in the heading error (across +-pi too) and in the distance, so a
+    circling canopy does not flip its turn on step-sized differences. Over all headings at a
+    given distance it is zero exactly twice: on course, and flying directly off it (an
+    unstable equilibrium), never at a jump."""
+    radius = 14.0
+    errors = np.linspace(-math.pi, math.pi, 200_001)
+    slope = max(gain, 4.0 * LIMIT / math.pi)  # pursuit, or the ramp from -90 deg to 180 deg behind
+    for d in (0.0, 0.5 * radius, radius, 1.5 * radius, 10.0 * radius):
+        bank = np.array([steering_bank_kernel(e, d, gain, LIMIT, hold, radius) for e in errors])
+        assert np.abs(np.diff(bank)).max() <= slope * (errors[1] - errors[0]) * (1 + 1e-9)
+        assert bank[0] == pytest.approx(bank[-1], abs=1e-15)  # -pi and +pi are the same heading
+        assert np.count_nonzero(np.diff(bank > 0.0)) == 2
+    distances = np.linspace(0.0, 4.0 * radius, 40_001)
+    for e in (-2.5, -1.0, 0.3, 2.8):
+        bank = np.array([steering_bank_kernel(e, d, gain, LIMIT, hold, radius) for d in distances])
+        # the aim asin(r / d) has an infinite slope at d = r: continuous there, moving by at
+        # most sqrt(2 * step / r) over one grid step
+        assert np.abs(np.diff(bank)).max() <= slope * math.sqrt(2.0 * (distances[1] - distances[0]) / radius) * 1.01

@@ -26,6 +26,7 @@ __all__ = [
     "glider_aero_acceleration_kernel",
     "glider_aero_acceleration",
     "turn_rate_from_bank",
+    "steering_bank_kernel",
 ]
 
 
@@ -666,3 +667,62 @@ def turn_rate_from_bank(speed, bank, g=9.80665):
     positive = speed > 0.0
     safe_speed = np.where(positive, speed, 1.0)
     return _result(np.where(positive, g * np.tan(bank) / safe_speed, np.nan))
+
+
+@numba.njit(cache=True, inline="always")
+def steering_bank_kernel(heading_error, distance, gain, max_bank, holding_turn, holding_radius):
+    """Bank the pilot commands toward a target (scalar kernel; the guidance law, an ASSUMPTION).
+
+    Parameters
+    ----------
+    heading_error : float
+        Angle from the direction of flight (air-relative) to the target, clockwise
+        positive, in [-pi, pi] [rad].
+    distance : float
+        Horizontal distance to the target [m].
+    gain : float
+        Bank per heading error [-].
+    max_bank : float
+        Largest bank the pilot uses [rad], > 0.
+    holding_turn : float
+        0: pure pursuit, ``clip(gain * error, -max_bank, max_bank)``. +1 (right) or
+        -1 (left): the pilot circles the target in this direction (see Notes).
+    holding_radius : float
+        With a holding turn: radius of the circle about the target the pilot aims
+        to fly [m], > 0.
+
+    Returns
+    -------
+    float
+        Bank [rad], positive to the right.
+
+    Notes
+    -----
+    Pure pursuit is singular over its target: the error jumps from 0 to +-pi as
+    the target passes underneath, and the side it passes on decides the turn
+    direction. A canopy circling down over its target under pursuit passes over
+    it on every turn, so its touchdown point was ill-conditioned (a step-sized
+    difference moved it 26 m along the circle).
+
+    The holding law aims off the bearing by ``asin(r / d)`` toward the holding
+    side, the direction of the tangent from the canopy to the circle of radius
+    ``r`` about the target (by 90 deg within the circle), so the canopy joins the
+    circle and goes round it without passing over the target; then it steers
+    by pursuit on that aimed error ``e``, wrapped to (-pi, pi], except with the
+    aim behind on the side opposite the holding turn (``e < -pi/2``), where the
+    bank moves linearly from the pursuit bank at -90 deg to the holding-side
+    bank at 180 deg. The bank is then continuous in position and heading (its
+    one zero behind is flying directly away, an unstable equilibrium) away from
+    the target itself, which the circling canopy keeps off.
+    """
+    if holding_turn == 0.0:
+        return min(max(gain * heading_error, -max_bank), max_bank)
+    aim = 0.5 * math.pi if distance <= holding_radius else math.asin(holding_radius / distance)
+    e = holding_turn * heading_error - aim
+    if e <= -math.pi:
+        e += 2.0 * math.pi
+    if e >= -0.5 * math.pi:
+        return holding_turn * min(max(gain * e, -max_bank), max_bank)
+    quarter = min(max(-0.5 * math.pi * gain, -max_bank), max_bank)  # pursuit bank at e = -pi/2
+    behind = min(max(math.pi * gain, -max_bank), max_bank)  # pursuit bank at e = +pi, the same heading as -pi
+    return holding_turn * (quarter + (behind - quarter) * (-0.5 * math.pi - e) / (0.5 * math.pi))

@@ -26,8 +26,8 @@ from stuntsim.simulate.engine import Wind
 #: (the load peaks within a few tenths of a second), under canopy near the object
 #: (the clearance watch) and in the flare, on the approach (a smooth glide toward
 #: the landing zone; the point-mass glider's time constant is ~ V/g ~ 1 s) and over
-#: the landing zone (within NEAR_TARGET_DISTANCE of its centre, where the homing
-#: bearing turns fast and the canopy circles). tests/analysis/test_plan_physics.py
+#: the landing zone (within NEAR_TARGET_DISTANCE of its centre, where the canopy
+#: circles the centre and the bearing to it turns fast). tests/analysis/test_plan_physics.py
 #: checks that halving them moves no criterion value by more than its stated tolerance.
 INFLATION_TIME_STEP = 0.04
 #: The riderless bike's fall: a smooth drag fall whose ground contact is a located
@@ -118,6 +118,9 @@ def _canopy_phases(scenario, mass: float, step: float) -> list[ph.Phase]:
     heading = scenario.site.heading_true + para.opening_heading_error
     common = dict(next_on_contact="impact")
     watched = dict(monitor_clearance=True, **common)  # object clearance counts in these phases
+    # ASSUMPTION: over the landing zone the pilot holds in a right-hand turn at full bank
+    # within one turn radius of the centre (that of the polar's forward speed at full bank)
+    holding_radius = canopy.forward_speed**2 / (g * math.tan(canopy.max_bank))
     glide = dict(
         kind=ph.Kind.GLIDE, mass=mass, time_step=GLIDE_TIME_STEP, target_east=lz.east, target_north=lz.north,
         bank_gain=canopy.bank_gain, max_bank=canopy.max_bank,
@@ -149,7 +152,8 @@ def _canopy_phases(scenario, mass: float, step: float) -> list[ph.Phase]:
         ),
         ph.Phase(
             "over landing zone", lift_area=lift, drag_area=drag, exit_height_agl=canopy.flare_height_agl,
-            next_on_height="flare", **{**glide, "time_step": OVER_LANDING_ZONE_TIME_STEP}, **common,
+            next_on_height="flare", holding_turn=1.0, holding_radius=holding_radius,
+            **{**glide, "time_step": OVER_LANDING_ZONE_TIME_STEP}, **common,
         ),
         # the brakes go down over canopy.flare_time; no steering in the flare
         ph.Phase(

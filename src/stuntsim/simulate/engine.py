@@ -53,7 +53,11 @@ from numba import prange
 
 from stuntsim.physics.atmosphere import density_kernel
 from stuntsim.physics.drag import STANDARD_GRAVITY, drag_acceleration_kernel
-from stuntsim.physics.canopy import glider_aero_acceleration_kernel, inflation_drag_area_kernel
+from stuntsim.physics.canopy import (
+    glider_aero_acceleration_kernel,
+    inflation_drag_area_kernel,
+    steering_bank_kernel,
+)
 from stuntsim.physics.ramp import ramp_acceleration_trig_kernel
 from stuntsim.physics.terrain import TerrainGrid, clearance_kernel, height_kernel
 from stuntsim.physics.wind import wind_at_height_kernel
@@ -197,8 +201,9 @@ def _accel_pass(TS, S, K, k, b, P, t_entry, t_fill, steer, scratch, KE, g, lo, h
                     de = P[b, ph.TARGET_EAST, l] - x
                     dn = P[b, ph.TARGET_NORTH, l] - y
                     err = math.atan2(uy * de - ux * dn, ux * de + uy * dn)
-                    lim = P[b, ph.MAX_BANK, l]
-                    bank = min(max(P[b, ph.BANK_GAIN, l] * err, -lim), lim)
+                    bank = steering_bank_kernel(err, math.sqrt(de * de + dn * dn), P[b, ph.BANK_GAIN, l],
+                                                P[b, ph.MAX_BANK, l], P[b, ph.HOLDING_TURN, l],
+                                                P[b, ph.HOLDING_RADIUS, l])
                 ax, ay, az = glider_aero_acceleration_kernel(ux, uy, uz, cla, cda, bank, rho, mass)
             az -= g
         else:  # FROZEN

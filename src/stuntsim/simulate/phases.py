@@ -106,8 +106,10 @@ class Duration(IntEnum):
     COS_RAMP_SLOPE,
     NEAR_DISTANCE,
     NEXT_ON_NEAR,
-) = range(44)
-N_PARAMS = 44
+    HOLDING_TURN,
+    HOLDING_RADIUS,
+) = range(46)
+N_PARAMS = 46
 
 NO_NEXT = -1.0
 
@@ -166,6 +168,10 @@ class Phase:
     bank_gain: float = 0.0
     max_bank: float = 0.0
     reaction_time: float = 0.0
+    # +1 (right) or -1 (left): the canopy holds over its target turning this way, at full
+    # bank within holding_radius [m] (physics.canopy.steering_bank_kernel); 0: pure pursuit
+    holding_turn: float = 0.0
+    holding_radius: float = 0.0
 
 
 @dataclass
@@ -248,6 +254,10 @@ def phase_table(bodies: list[Body]) -> np.ndarray:
             row[BANK_GAIN] = p.bank_gain
             row[MAX_BANK] = p.max_bank
             row[REACTION_TIME] = p.reaction_time
+            row[HOLDING_TURN] = p.holding_turn
+            row[HOLDING_RADIUS] = p.holding_radius
+            if p.holding_turn != 0.0 and not p.holding_radius > 0.0:
+                raise ValueError(f"phase {p.name!r}: a holding turn needs a positive holding radius")
             if p.kind != Kind.FROZEN and p.time_step <= 0:
                 raise ValueError(f"phase {p.name!r}: time step must be positive")
     return table

@@ -16,7 +16,11 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from stuntsim.physics.atmosphere import density_kernel
-from stuntsim.physics.canopy import glider_aero_acceleration_kernel, inflation_drag_area_kernel
+from stuntsim.physics.canopy import (
+    glider_aero_acceleration_kernel,
+    inflation_drag_area_kernel,
+    steering_bank_kernel,
+)
 from stuntsim.physics.drag import STANDARD_GRAVITY, drag_acceleration_kernel
 from stuntsim.physics.ramp import ramp_acceleration_kernel
 from stuntsim.physics.terrain import height_kernel
@@ -99,7 +103,9 @@ class _Run:
                 if self.steering[b]:
                     desired = math.atan2(row[ph.TARGET_EAST] - x, row[ph.TARGET_NORTH] - y)
                     err = (desired - math.atan2(ux, uy) + math.pi) % (2 * math.pi) - math.pi
-                    bank = float(np.clip(row[ph.BANK_GAIN] * err, -row[ph.MAX_BANK], row[ph.MAX_BANK]))
+                    distance = math.hypot(row[ph.TARGET_EAST] - x, row[ph.TARGET_NORTH] - y)
+                    bank = steering_bank_kernel(err, distance, row[ph.BANK_GAIN], row[ph.MAX_BANK],
+                                                row[ph.HOLDING_TURN], row[ph.HOLDING_RADIUS])
                 cla = row[ph.LIFT_AREA]
                 if j > 0:
                     cla = inflation_drag_area_kernel(t - self.t_entry[b], fill, row[ph.LIFT_AREA_START], cla, j)
