@@ -13,6 +13,8 @@ import math
 import numba
 import numpy as np
 
+from stuntsim.physics.trig import atan2_kernel, sin_cos_kernel
+
 __all__ = [
     "nominal_diameter_from_area",
     "fill_time_knacke",
@@ -532,8 +534,8 @@ def glider_aero_acceleration_kernel(vx, vy, vz, lift_area, drag_area, bank, air_
     drag_area : float
         C_D S [m2].
     bank : float
-        Bank angle [rad]; positive banks to the right of the direction of
-        flight (a clockwise turn seen from above).
+        Bank angle [rad], ``|bank| <= pi/2``; positive banks to the right of
+        the direction of flight (a clockwise turn seen from above).
     air_density : float
         Air density [kg m-3].
     mass : float
@@ -585,8 +587,7 @@ def glider_aero_acceleration_kernel(vx, vy, vz, lift_area, drag_area, bank, air_
         return ax, ay, az
     horizontal = math.sqrt(horizontal_squared)
     lift = scale * lift_area * speed
-    cos_bank = math.cos(bank)
-    sin_bank = math.sin(bank)
+    sin_bank, cos_bank = sin_cos_kernel(bank)  # polynomial: the engine's lane loops vectorise
     up_factor = cos_bank * lift / (horizontal * speed)
     side_factor = sin_bank * lift / horizontal
     ax += -up_factor * vx * vz + side_factor * vy
@@ -717,7 +718,8 @@ def steering_bank_kernel(heading_error, distance, gain, max_bank, holding_turn, 
     """
     if holding_turn == 0.0:
         return min(max(gain * heading_error, -max_bank), max_bank)
-    aim = 0.5 * math.pi if distance <= holding_radius else math.asin(holding_radius / distance)
+    # asin(r / d), as an atan2 the engine's lane loops can vectorise
+    aim = atan2_kernel(holding_radius, math.sqrt(max(distance * distance - holding_radius * holding_radius, 0.0)))
     e = holding_turn * heading_error - aim
     if e <= -math.pi:
         e += 2.0 * math.pi

@@ -60,6 +60,7 @@ from stuntsim.physics.canopy import (
 )
 from stuntsim.physics.ramp import ramp_acceleration_trig_kernel
 from stuntsim.physics.terrain import TerrainGrid, clearance_kernel, height_kernel
+from stuntsim.physics.trig import atan2_kernel
 from stuntsim.physics.wind import wind_at_height_kernel
 from stuntsim.simulate import phases as ph
 
@@ -200,7 +201,7 @@ def _accel_pass(TS, S, K, k, b, P, t_entry, t_fill, steer, scratch, KE, g, lo, h
                 if steer[b, l] > 0.0:
                     de = P[b, ph.TARGET_EAST, l] - x
                     dn = P[b, ph.TARGET_NORTH, l] - y
-                    err = math.atan2(uy * de - ux * dn, ux * de + uy * dn)
+                    err = atan2_kernel(uy * de - ux * dn, ux * de + uy * dn)
                     bank = steering_bank_kernel(err, math.sqrt(de * de + dn * dn), P[b, ph.BANK_GAIN, l],
                                                 P[b, ph.MAX_BANK, l], P[b, ph.HOLDING_TURN, l],
                                                 P[b, ph.HOLDING_RADIUS, l])
