@@ -573,23 +573,25 @@ def glider_aero_acceleration_kernel(vx, vy, vz, lift_area, drag_area, bank, air_
        Control*, 3rd ed., Wiley, 1996 (point-mass flight-path equations;
        lift in the plane rotated by the bank angle about the velocity).
     """
+    # no branches, only selects, so the engine's lane loops vectorise (an early return stops
+    # LLVM); the polynomial sin/cos for the same reason
     horizontal_squared = vx * vx + vy * vy
     speed_squared = horizontal_squared + vz * vz
-    if speed_squared == 0.0:
-        return 0.0, 0.0, 0.0
     speed = math.sqrt(speed_squared)
     scale = 0.5 * air_density * speed / mass
     drag = scale * drag_area
     ax = -drag * vx
     ay = -drag * vy
     az = -drag * vz
-    if horizontal_squared == 0.0:
-        return ax, ay, az
-    horizontal = math.sqrt(horizontal_squared)
+    level = horizontal_squared > 0.0  # lift is defined: V_h > 0 (so V > 0)
+    horizontal = math.sqrt(horizontal_squared if level else 1.0)
+    speed = speed if level else 1.0
     lift = scale * lift_area * speed
-    sin_bank, cos_bank = sin_cos_kernel(bank)  # polynomial: the engine's lane loops vectorise
+    sin_bank, cos_bank = sin_cos_kernel(bank)
     up_factor = cos_bank * lift / (horizontal * speed)
     side_factor = sin_bank * lift / horizontal
+    up_factor = up_factor if level else 0.0
+    side_factor = side_factor if level else 0.0
     ax += -up_factor * vx * vz + side_factor * vy
     ay += -up_factor * vy * vz - side_factor * vx
     az += up_factor * horizontal_squared

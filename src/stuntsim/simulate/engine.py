@@ -349,6 +349,227 @@ def _wind_at(x, y, z, l, elev, meta, wh, we, wn, KE):
     return _wind_at_agl(agl, l, wh, we, wn, KE)
 
 
+# ---- the glide sprint --------------------------------------------------------------------
+# Fields of the sprint's packed array W: field f of lane l is W[f * LANES + l]. One array with
+# compile-time offsets lets LLVM prove the lane loops' reads and writes apart without runtime
+# checks, so they vectorise (a loop over several numba arrays does not: "too many memory checks").
+_W_S = 0  # state of the gliding body (6 fields)
+_W_ST = 6  # RK4 stage state (6)
+_W_K = 12  # RK4 stage derivatives (4 x 6)
+_W_OUT = 36  # the step's end (6)
+_W_H, _W_GROUND, _W_WE, _W_WN, _W_RHO = 42, 43, 44, 45, 46
+_W_TE, _W_TN, _W_CLA, _W_CDA, _W_MASS, _W_GAIN, _W_LIM, _W_HOLD, _W_HRAD, _W_STEER = range(47, 57)
+_W_G0 = 57  # event functions at the step's start (_N_EVENTS fields)
+_W_PEAK = 62
+_W_FIELDS = 63
+
+
+@numba.njit(**_INLINE)
+def _sprint_lanes(P, T, t_entry, t_end, done, nb, SPR):
+    """Which lanes can sprint (into SPR) and their gliding body, or -1 if none.
+
+    A lane sprints when one body glides without area growth, clearance monitor, scheduled end
+    or pending start of steering, and every other body is at rest; the gliding body is the
+    same in every sprinting lane (the first such body found).
+    """
+    body = -1
+    for l in range(LANES):
+        SPR[l] = False
+        if done[l]:
+            continue
+        moving = -1
+        ok = True
+        for b in range(nb):
+            kind = P[b, _K, l]
+            if kind == _FROZEN_F:
+                continue
+            if moving >= 0 or not (kind == _GLIDE_F and P[b, ph.GROW_EXPONENT, l] == 0.0
+                                   and P[b, ph.MONITOR_CLEARANCE, l] == 0.0 and t_end[b, l] == np.inf
+                                   and (P[b, ph.BANK_GAIN, l] <= 0.0
+                                        or T[l] >= t_entry[b, l] + P[b, ph.REACTION_TIME, l])):
+                ok = False
+            moving = b
+        if not ok or moving < 0:
+            continue
+        if body < 0:
+            body = moving
+        SPR[l] = moving == body
+    # a sprint step costs the vector work of all 16 lanes: worth it for at least half the live
+    # lanes (the others wait; each lane keeps its own time)
+    live = 0
+    sprinting = 0
+    for l in range(LANES):
+        live += not done[l]
+        sprinting += SPR[l]
+    return body if 2 * sprinting >= live else -1
+
+
+@numba.njit(**_OPTS)
+def _sprint_environment(W, s, SPR, elev, meta, wh, we, wn, KE):
+    """Ground, wind and air density at stage state s of every lane into W (lane by lane: the
+    lookups search; the same kernels and arithmetic as _terrain_pass, _wind_pass, _accel_pass)."""
+    for l in range(LANES):
+        if not SPR[l]:
+            continue
+        x = W[(s + 0) * LANES + l]
+        y = W[(s + 1) * LANES + l]
+        z = W[(s + 2) * LANES + l]
+        ground = height_kernel(elev, meta, x, y)
+        agl = z - ground
+        if agl < 0.0:
+            agl = 0.0
+        W[_W_WE * LANES + l], W[_W_WN * LANES + l] = _wind_at_agl(agl, l, wh, we, wn, KE)
+        rho = KE[_KE_AIR_DENSITY, l]
+        if not (rho > 0.0):
+            rho = density_kernel(z, KE[_KE_TEMPERATURE_OFFSET, l])
+        W[_W_RHO * LANES + l] = rho
+
+
+@numba.njit(**_INLINE)
+def _sprint_accel(W, s, k, g):
+    """d(state)/dt of the gliding body at stage state s of every lane into stage k (vectorised;
+    the arithmetic of _accel_pass's GLIDE branch without area growth)."""
+    for l in range(LANES):
+        x = W[(s + 0) * LANES + l]
+        y = W[(s + 1) * LANES + l]
+        vx = W[(s + 3) * LANES + l]
+        vy = W[(s + 4) * LANES + l]
+        vz = W[(s + 5) * LANES + l]
+        ux = vx - W[_W_WE * LANES + l]
+        uy = vy - W[_W_WN * LANES + l]
+        uz = vz
+        de = W[_W_TE * LANES + l] - x
+        dn = W[_W_TN * LANES + l] - y
+        err = atan2_kernel(uy * de - ux * dn, ux * de + uy * dn)
+        bank = steering_bank_kernel(err, math.sqrt(de * de + dn * dn), W[_W_GAIN * LANES + l],
+                                    W[_W_LIM * LANES + l], W[_W_HOLD * LANES + l], W[_W_HRAD * LANES + l])
+        if not (W[_W_STEER * LANES + l] > 0.0):
+            bank = 0.0
+        ax, ay, az = glider_aero_acceleration_kernel(ux, uy, uz, W[_W_CLA * LANES + l], W[_W_CDA * LANES + l],
+                                                     bank, W[_W_RHO * LANES + l], W[_W_MASS * LANES + l])
+        o = (_W_K + 6 * k) * LANES + l
+        W[o] = vx
+        W[o + LANES] = vy
+        W[o + 2 * LANES] = vz
+        W[o + 3 * LANES] = ax
+        W[o + 4 * LANES] = ay
+        W[o + 5 * LANES] = az - g
+
+
+@numba.njit(**_OPTS)
+def _sprint_rk4(W, SPR, g, elev, meta, wh, we, wn, KE):
+    """One RK4 step of every lane from W's state into its _W_OUT fields (the arithmetic of _rk4)."""
+    _sprint_environment(W, _W_S, SPR, elev, meta, wh, we, wn, KE)
+    _sprint_accel(W, _W_S, 0, g)
+    for i in range(6):
+        for l in range(LANES):
+            W[(_W_ST + i) * LANES + l] = W[(_W_S + i) * LANES + l] + 0.5 * W[_W_H * LANES + l] * W[
+                (_W_K + i) * LANES + l]
+    _sprint_environment(W, _W_ST, SPR, elev, meta, wh, we, wn, KE)
+    _sprint_accel(W, _W_ST, 1, g)
+    for i in range(6):
+        for l in range(LANES):
+            W[(_W_ST + i) * LANES + l] = W[(_W_S + i) * LANES + l] + 0.5 * W[_W_H * LANES + l] * W[
+                (_W_K + 6 + i) * LANES + l]
+    _sprint_environment(W, _W_ST, SPR, elev, meta, wh, we, wn, KE)
+    _sprint_accel(W, _W_ST, 2, g)
+    for i in range(6):
+        for l in range(LANES):
+            W[(_W_ST + i) * LANES + l] = W[(_W_S + i) * LANES + l] + W[_W_H * LANES + l] * W[
+                (_W_K + 12 + i) * LANES + l]
+    _sprint_environment(W, _W_ST, SPR, elev, meta, wh, we, wn, KE)
+    _sprint_accel(W, _W_ST, 3, g)
+    for i in range(6):
+        for l in range(LANES):
+            W[(_W_OUT + i) * LANES + l] = W[(_W_S + i) * LANES + l] + W[_W_H * LANES + l] / 6.0 * (
+                W[(_W_K + i) * LANES + l] + 2.0 * W[(_W_K + 6 + i) * LANES + l]
+                + 2.0 * W[(_W_K + 12 + i) * LANES + l] + W[(_W_K + 18 + i) * LANES + l])
+
+
+@numba.njit(**_OPTS)
+def _glide_sprint(W, b, i0, S, T, P, SPR, phase, peak_g, elev, meta, wh, we, wn, KE, g, t_max, counts):
+    """Step the gliding body b of the lanes SPR until a step of one would cross an event or reach t_max.
+
+    The steps are the general path's, bit for bit (the same kernels, the same arithmetic, the
+    same event test), so a sample's result does not depend on whether a step was sprinted:
+    the step an event ends is left to the general path. Returns the number of steps taken.
+    """
+    o = 6 * b
+    for l in range(LANES):
+        for q in range(6):
+            W[(_W_S + q) * LANES + l] = S[o + q, l]
+        W[_W_H * LANES + l] = P[b, ph.TIME_STEP, l]
+        W[_W_TE * LANES + l] = P[b, ph.TARGET_EAST, l]
+        W[_W_TN * LANES + l] = P[b, ph.TARGET_NORTH, l]
+        W[_W_CLA * LANES + l] = P[b, ph.LIFT_AREA, l]
+        W[_W_CDA * LANES + l] = P[b, ph.DRAG_AREA, l]
+        W[_W_MASS * LANES + l] = P[b, ph.MASS, l]
+        W[_W_GAIN * LANES + l] = P[b, ph.BANK_GAIN, l]
+        W[_W_LIM * LANES + l] = P[b, ph.MAX_BANK, l]
+        W[_W_HOLD * LANES + l] = P[b, ph.HOLDING_TURN, l]
+        W[_W_HRAD * LANES + l] = P[b, ph.HOLDING_RADIUS, l]
+        W[_W_STEER * LANES + l] = 1.0 if P[b, ph.BANK_GAIN, l] > 0.0 else 0.0
+        if SPR[l]:
+            W[_W_PEAK * LANES + l] = peak_g[i0 + l, b, phase[b, l]]
+            ground = height_kernel(elev, meta, S[o, l], S[o + 1, l])
+            ev = _events_at(P, b, l, S[o, l], S[o + 1, l], S[o + 2, l], S[o + 3, l], S[o + 4, l], S[o + 5, l],
+                            ground)
+            for e in range(_N_EVENTS):
+                W[(_W_G0 + e) * LANES + l] = ev[e]
+    steps = 0
+    while True:
+        for l in range(LANES):
+            if SPR[l] and not (T[l] + W[_W_H * LANES + l] < t_max):
+                return _sprint_end(W, b, i0, S, SPR, phase, peak_g, steps)
+        _sprint_rk4(W, SPR, g, elev, meta, wh, we, wn, KE)
+        # the general path's event test at the step's end: an event function positive at the
+        # start and not positive at the end is an event inside the step
+        crossed = False
+        for l in range(LANES):
+            if not SPR[l]:
+                continue
+            x = W[_W_OUT * LANES + l]
+            y = W[(_W_OUT + 1) * LANES + l]
+            ground = height_kernel(elev, meta, x, y)
+            ev = _events_at(P, b, l, x, y, W[(_W_OUT + 2) * LANES + l], W[(_W_OUT + 3) * LANES + l],
+                            W[(_W_OUT + 4) * LANES + l], W[(_W_OUT + 5) * LANES + l], ground)
+            for e in range(_N_EVENTS):
+                g0 = W[(_W_G0 + e) * LANES + l]
+                if g0 != np.inf and g0 > 0.0 and not (ev[e] > 0.0):
+                    crossed = True
+                W[(_W_G0 + e) * LANES + l] = ev[e]  # only kept if the step is taken
+        if crossed:
+            return _sprint_end(W, b, i0, S, SPR, phase, peak_g, steps)
+        for l in range(LANES):
+            if not SPR[l]:
+                continue
+            # the peak aerodynamic load from k1, as the general path takes it
+            ax = W[(_W_K + 3) * LANES + l]
+            ay = W[(_W_K + 4) * LANES + l]
+            az = W[(_W_K + 5) * LANES + l] + g
+            load = math.sqrt(ax * ax + ay * ay + az * az) / STANDARD_GRAVITY
+            if load > W[_W_PEAK * LANES + l]:
+                W[_W_PEAK * LANES + l] = load
+            for q in range(6):
+                W[(_W_S + q) * LANES + l] = W[(_W_OUT + q) * LANES + l]
+            T[l] = T[l] + W[_W_H * LANES + l]
+            counts[i0 + l] += 1
+        steps += 1
+
+
+@numba.njit(**_OPTS)
+def _sprint_end(W, b, i0, S, SPR, phase, peak_g, steps):
+    """Write the sprint's state and peak loads back; returns ``steps``."""
+    o = 6 * b
+    for l in range(LANES):
+        if not SPR[l]:
+            continue
+        for q in range(6):
+            S[o + q, l] = W[(_W_S + q) * LANES + l]
+        peak_g[i0 + l, b, phase[b, l]] = W[_W_PEAK * LANES + l]
+    return steps
+
+
 @numba.njit(**_OPTS)
 def _enter(i, l, b, p_new, T, S, tables, P, phase, t_entry, t_end, t_fill, nb, elev, meta, wh, we, wn, KE,
            entry_t, entry_state, t_datum):
@@ -425,7 +646,7 @@ def _record(rec, k, t, S, l, K, phase, nb, g):
 @numba.njit(**_OPTS)
 def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                     entry_t, entry_state, min_clear, min_clear_at, peak_g, contact_from,
-                    status, t_final, t_datum_out, rec, rec_len, n_rec):
+                    status, t_final, t_datum_out, rec, rec_len, n_rec, sprint, sprint_steps):
     """Integrate samples i0 .. i0 + LANES - 1 (those that exist) to the end, stepping them together.
 
     Each lane keeps its own time, step, phases and events; the RK4 stages run over all
@@ -464,6 +685,8 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
     last_at = np.zeros((nb, 3, L))
     n_rows = np.zeros(L, np.int64)
     max_rec = rec.shape[1]
+    W = np.zeros(_W_FIELDS * L)  # the glide sprint's packed lanes
+    SPR = np.zeros(L, np.bool_)  # the lanes that sprint
     for l in range(L):
         i = i0 + l
         if i >= n:
@@ -547,6 +770,16 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
             busy = True
         if not busy:
             break
+        # every live lane gliding with nothing scheduled: sprint (vectorised) to the next event
+        # (other lanes wait: each lane keeps its own time)
+        if sprint and i0 >= n_rec:
+            sb = _sprint_lanes(P, T, t_entry, t_end, done, nb, SPR)
+            if sb >= 0 and _glide_sprint(W, sb, i0, S, T, P, SPR, phase, peak_g, elev, meta, wh, we, wn, KE, g,
+                                         t_max, sprint_steps) > 0:
+                for l in range(L):
+                    if SPR[l]:
+                        g_fresh[l] = False
+                continue
         # one RK4 step of every lane together, with the event functions at both ends
         _event_pass(S, P, nb, G0, elev, meta, 0, L, g_fresh)
         _rk4(T, S, H, TR, K, ST, TS, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, 0, L)
@@ -709,13 +942,13 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
 @numba.njit(cache=True, parallel=True)
 def _run_kernel(tables, init, elev, meta, wh, we, wn, env, g, t_max,
                 entry_t, entry_state, min_clear, min_clear_at, peak_g, contact_from,
-                status, t_final, t_datum, rec, rec_len, n_rec):
+                status, t_final, t_datum, rec, rec_len, n_rec, sprint, sprint_steps):
     n = init.shape[0]
     n_blocks = (n + LANES - 1) // LANES
     for k in prange(n_blocks):
         _simulate_block(k * LANES, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                         entry_t, entry_state, min_clear, min_clear_at, peak_g, contact_from,
-                        status, t_final, t_datum, rec, rec_len, n_rec)
+                        status, t_final, t_datum, rec, rec_len, n_rec, sprint, sprint_steps)
 
 
 @dataclass(frozen=True)
@@ -757,6 +990,8 @@ class EnsembleResult:
     paths : (n_record, max_steps, 1 + 8B) columns t, then per body east, north, altitude_msl,
         v_east, v_north, v_up, phase, felt load [g] (specific force |a - g|: aerodynamic in
         flight, ramp contact on the ramp, 1 g at rest); ``path_length`` rows are valid.
+    sprint_steps : (n,) steps of the sample taken in the vectorised glide sprint (the same
+        steps as the general path's, bit for bit; a measure of how much of the work it took).
     """
 
     entry_time: np.ndarray
@@ -770,6 +1005,7 @@ class EnsembleResult:
     datum_time: np.ndarray
     paths: np.ndarray
     path_length: np.ndarray
+    sprint_steps: np.ndarray
 
     def path(self, sample: int = 0) -> np.ndarray:
         """The recorded path of one sample, shape (steps, 1 + 8B)."""
@@ -787,6 +1023,7 @@ def run_ensemble(
     gravity: float = STANDARD_GRAVITY,
     n_record: int = 0,
     max_record_steps: int = 200_000,
+    sprint: bool = True,
 ) -> EnsembleResult:
     """Integrate an ensemble of samples through their phase tables.
 
@@ -813,6 +1050,9 @@ def run_ensemble(
         Keep full paths of the first ``n_record`` samples.
     max_record_steps : int
         Rows of path storage per recorded sample.
+    sprint : bool
+        Take the steps of gliding lanes with nothing scheduled in the vectorised glide
+        sprint (the same steps, bit for bit; False only to check that, or to time it).
     """
     tables = np.ascontiguousarray(tables, dtype=np.float64)
     init = np.ascontiguousarray(init, dtype=np.float64)
@@ -840,13 +1080,15 @@ def run_ensemble(
     n_rec = min(n_record, n)
     rec = np.zeros((max(n_rec, 1), max_record_steps if n_rec else 1, 1 + 8 * nb))
     rec_len = np.zeros(max(n_rec, 1), np.int64)
+    sprint_steps = np.zeros(n, np.int64)
     _run_kernel(
         tables, init, terrain.elevation_msl, terrain.meta,
         np.ascontiguousarray(wind.heights_agl, float), np.ascontiguousarray(wind.east, float),
         np.ascontiguousarray(wind.north, float), env, float(gravity), float(max_time),
         entry_t, entry_state, min_clear, min_clear_at, peak, contact_from, status, t_final, t_datum, rec, rec_len, n_rec,
+        bool(sprint), sprint_steps,
     )
     return EnsembleResult(
         entry_t, entry_state, min_clear, min_clear_at, peak, contact_from, status, t_final, t_datum,
-        rec[:n_rec], rec_len[:n_rec],
+        rec[:n_rec], rec_len[:n_rec], sprint_steps,
     )
