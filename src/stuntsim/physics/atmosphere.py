@@ -445,26 +445,27 @@ _INVERSE_RATIO_STEP = 1.0 / _RATIO_ALTITUDE_STEP
 _RATIO_LAST_INDEX = _MOLECULAR_WEIGHT_RATIO.size - 2
 
 
-@numba.njit(cache=True, fastmath=False, inline="always")
+@numba.njit(cache=True, fastmath=False, inline="always", error_model="numpy")
 def _standard_state_kernel(altitude_msl):
-    """(T_M [K], P [Pa]) of the standard day from the slice fit; NaN out of range."""
-    if not (altitude_msl >= MINIMUM_ALTITUDE and altitude_msl <= MAXIMUM_ALTITUDE):
-        return np.nan, np.nan
-    h = EARTH_RADIUS * altitude_msl / (EARTH_RADIUS + altitude_msl)
-    i = int((h - _SLICE_ORIGIN) * _INVERSE_SLICE_STEP)
-    if i > _SLICE_COUNT - 1:
-        i = _SLICE_COUNT - 1
-    if i < _SLICE_COUNT - 1 and h > _SLICE_START[i + 1]:
-        i += 1
+    """(T_M [K], P [Pa]) of the standard day from the slice fit; NaN out of range.
+
+    Selects, not branches, so that the engine's lane loops vectorise.
+    """
+    inside = (altitude_msl >= MINIMUM_ALTITUDE) & (altitude_msl <= MAXIMUM_ALTITUDE)
+    altitude = altitude_msl if inside else 0.0  # keeps the slice index valid; the result is NaN
+    h = EARTH_RADIUS * altitude / (EARTH_RADIUS + altitude)
+    i = min(int((h - _SLICE_ORIGIN) * _INVERSE_SLICE_STEP), _SLICE_COUNT - 1)
+    above = (i < _SLICE_COUNT - 1) & (h > _SLICE_START[min(i + 1, _SLICE_COUNT - 1)])
+    i = i + 1 if above else i
     x = (h - _SLICE_MIDDLE[i]) * _SLICE_INVERSE_HALF_WIDTH[i]
     p = _SLICE_COEFFICIENTS[i, 0]
     for j in range(1, _FIT_DEGREE + 1):
         p = p * x + _SLICE_COEFFICIENTS[i, j]
     t = _SLICE_TEMPERATURE[i] + _SLICE_GRADIENT[i] * (h - _SLICE_START[i])
-    return t, p
+    return (t if inside else np.nan), (p if inside else np.nan)
 
 
-@numba.njit(cache=True, fastmath=False, inline="always")
+@numba.njit(cache=True, fastmath=False, inline="always", error_model="numpy")
 def density_kernel(altitude_msl, temperature_offset):
     """Air density of COESA-76 with an offset, without pow/exp/log (numba kernel).
 
@@ -489,9 +490,8 @@ def density_kernel(altitude_msl, temperature_offset):
     """
     t, p = _standard_state_kernel(altitude_msl)
     t = t + temperature_offset
-    if not (t > 0.0):
-        return np.nan
-    return p / (SPECIFIC_GAS_CONSTANT_AIR * t)
+    rho = p / (SPECIFIC_GAS_CONSTANT_AIR * t)
+    return rho if t > 0.0 else np.nan
 
 
 @numba.njit(cache=True, fastmath=False)

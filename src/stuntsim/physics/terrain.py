@@ -146,16 +146,13 @@ def grid_terrain(elevation_msl, spacing: float, origin_east: float = 0.0, origin
 
 
 @numba.njit(cache=True, inline="always")
-def _cell(coord, origin, step, n):
-    """Cell index and fraction along one axis, clamped to the grid."""
+def grid_cell_kernel(coord, origin, step, n):
+    """Cell index and fraction along one axis, clamped to the grid (selects, not branches, so
+    the engine's lane loops vectorise)."""
     if n == 1:
         return 0, 0.0
-    f = (coord - origin) / step
-    if f <= 0.0:
-        return 0, 0.0
-    if f >= n - 1:
-        return n - 2, 1.0
-    i = int(f)
+    f = min(max((coord - origin) / step, 0.0), float(n - 1))
+    i = min(int(f), n - 2)
     return i, f - i
 
 
@@ -165,18 +162,24 @@ def height_kernel(elev, meta, east, north):
     u = meta[0] * east + meta[1] * north
     v = meta[2] * east + meta[3] * north
     nu, nv = elev.shape
-    i, fu = _cell(u, meta[4], meta[6], nu)
-    j, fv = _cell(v, meta[5], meta[7], nv)
+    i, fu = grid_cell_kernel(u, meta[4], meta[6], nu)
+    j, fv = grid_cell_kernel(v, meta[5], meta[7], nv)
+    i1 = min(i + 1, nu - 1)
+    j1 = min(j + 1, nv - 1)
+    return grid_bilinear_kernel(elev[i, j], elev[i1, j], elev[i, j1], elev[i1, j1], fu, fv, nu, nv)
+
+
+@numba.njit(cache=True, inline="always")
+def grid_bilinear_kernel(z00, z10, z01, z11, fu, fv, nu, nv):
+    """The bilinear surface through a cell's corner heights at fractions (fu, fv) (the line
+    or point of a grid one node wide). Scalars only, so a lane loop that gathers the corners
+    itself vectorises."""
     if nu == 1 and nv == 1:
-        return elev[0, 0]
+        return z00
     if nv == 1:
-        return elev[i, 0] + fu * (elev[i + 1, 0] - elev[i, 0])
+        return z00 + fu * (z10 - z00)
     if nu == 1:
-        return elev[0, j] + fv * (elev[0, j + 1] - elev[0, j])
-    z00 = elev[i, j]
-    z10 = elev[i + 1, j]
-    z01 = elev[i, j + 1]
-    z11 = elev[i + 1, j + 1]
+        return z00 + fv * (z01 - z00)
     return (z00 * (1.0 - fu) + z10 * fu) * (1.0 - fv) + (z01 * (1.0 - fu) + z11 * fu) * fv
 
 
@@ -187,11 +190,11 @@ def _gradient_uv(elev, meta, u, v):
     gu = 0.0
     gv = 0.0
     if nu > 1:
-        i, fu = _cell(u, meta[4], meta[6], nu)
+        i, fu = grid_cell_kernel(u, meta[4], meta[6], nu)
     else:
         i, fu = 0, 0.0
     if nv > 1:
-        j, fv = _cell(v, meta[5], meta[7], nv)
+        j, fv = grid_cell_kernel(v, meta[5], meta[7], nv)
     else:
         j, fv = 0, 0.0
     # beyond the grid the edge values continue, so the ground is level there

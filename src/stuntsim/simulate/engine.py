@@ -59,7 +59,13 @@ from stuntsim.physics.canopy import (
     steering_bank_kernel,
 )
 from stuntsim.physics.ramp import ramp_acceleration_trig_kernel
-from stuntsim.physics.terrain import TerrainGrid, clearance_kernel, height_kernel
+from stuntsim.physics.terrain import (
+    TerrainGrid,
+    clearance_kernel,
+    grid_bilinear_kernel,
+    grid_cell_kernel,
+    height_kernel,
+)
 from stuntsim.physics.trig import atan2_kernel
 from stuntsim.physics.wind import wind_at_height_kernel
 from stuntsim.simulate import phases as ph
@@ -361,7 +367,8 @@ _W_H, _W_GROUND, _W_WE, _W_WN, _W_RHO = 42, 43, 44, 45, 46
 _W_TE, _W_TN, _W_CLA, _W_CDA, _W_MASS, _W_GAIN, _W_LIM, _W_HOLD, _W_HRAD, _W_STEER = range(47, 57)
 _W_G0 = 57  # event functions at the step's start (_N_EVENTS fields)
 _W_PEAK = 62
-_W_FIELDS = 63
+_W_AGL, _W_COUNT = 63, 64  # height above ground; wind layers at or below it
+_W_FIELDS = 65
 
 
 @numba.njit(**_INLINE)
@@ -405,24 +412,61 @@ def _sprint_lanes(P, T, t_entry, t_end, done, nb, SPR):
 
 
 @numba.njit(**_OPTS)
-def _sprint_environment(W, s, SPR, elev, meta, wh, we, wn, KE):
-    """Ground, wind and air density at stage state s of every lane into W (lane by lane: the
-    lookups search; the same kernels and arithmetic as _terrain_pass, _wind_pass, _accel_pass)."""
+def _sprint_ground(W, s, elev, meta):
+    """Ground elevation under stage state s of every lane into W (height_kernel's arithmetic)."""
+    nu, nv = elev.shape
     for l in range(LANES):
-        if not SPR[l]:
-            continue
         x = W[(s + 0) * LANES + l]
         y = W[(s + 1) * LANES + l]
-        z = W[(s + 2) * LANES + l]
-        ground = height_kernel(elev, meta, x, y)
-        agl = z - ground
-        if agl < 0.0:
-            agl = 0.0
-        W[_W_WE * LANES + l], W[_W_WN * LANES + l] = _wind_at_agl(agl, l, wh, we, wn, KE)
+        i, fu = grid_cell_kernel(meta[0] * x + meta[1] * y, meta[4], meta[6], nu)
+        j, fv = grid_cell_kernel(meta[2] * x + meta[3] * y, meta[5], meta[7], nv)
+        i1 = min(i + 1, nu - 1)
+        j1 = min(j + 1, nv - 1)
+        W[_W_GROUND * LANES + l] = grid_bilinear_kernel(elev[i, j], elev[i1, j], elev[i, j1], elev[i1, j1], fu, fv,
+                                                        nu, nv)
+
+
+@numba.njit(**_OPTS)
+def _sprint_environment(W, s, elev, meta, wh, we, wn, KE):
+    """Ground, wind and air density at stage state s of every lane into W: the values of
+    _terrain_pass, _wind_pass and _accel_pass bit for bit, in loops LLVM vectorises.
+
+    The layered wind is found by counting the layers at or below each lane's height (a loop
+    over layers outside the lane loop) instead of wind_at_height_kernel's binary search: for
+    sorted heights the same bracketing layers, then the same interpolation.
+    """
+    _sprint_ground(W, s, elev, meta)
+    n = wh.shape[0]
+    for l in range(LANES):
+        agl = W[(s + 2) * LANES + l] - W[_W_GROUND * LANES + l]
+        W[_W_AGL * LANES + l] = agl if not (agl < 0.0) else 0.0
+        W[_W_COUNT * LANES + l] = 0.0
+    for k in range(n):
+        hk = wh[k]
+        for l in range(LANES):
+            W[_W_COUNT * LANES + l] += 1.0 if hk <= W[_W_AGL * LANES + l] else 0.0
+    for l in range(LANES):
+        h = W[_W_AGL * LANES + l]
+        lo = min(max(int(W[_W_COUNT * LANES + l]) - 1, 0), n - 1)
+        hi = min(lo + 1, n - 1)
+        w = (h - wh[lo]) / (wh[hi] - wh[lo])
+        e = we[lo] + w * (we[hi] - we[lo])
+        nn = wn[lo] + w * (wn[hi] - wn[lo])
+        top = h >= wh[n - 1]
+        e = we[n - 1] if top else e
+        nn = wn[n - 1] if top else nn
+        bottom = h <= wh[0]
+        e = we[0] if bottom else e
+        nn = wn[0] if bottom else nn
+        c = KE[_KE_WIND_COS, l]
+        sn = KE[_KE_WIND_SIN, l]
+        # rotate clockwise (seen from above) by the rotation angle, as _wind_at_agl
+        W[_W_WE * LANES + l] = e * c + nn * sn
+        W[_W_WN * LANES + l] = -e * sn + nn * c
+    for l in range(LANES):
         rho = KE[_KE_AIR_DENSITY, l]
-        if not (rho > 0.0):
-            rho = density_kernel(z, KE[_KE_TEMPERATURE_OFFSET, l])
-        W[_W_RHO * LANES + l] = rho
+        standard = density_kernel(W[(s + 2) * LANES + l], KE[_KE_TEMPERATURE_OFFSET, l])
+        W[_W_RHO * LANES + l] = rho if rho > 0.0 else standard
 
 
 @numba.njit(**_INLINE)
@@ -457,27 +501,27 @@ def _sprint_accel(W, s, k, g):
 
 
 @numba.njit(**_OPTS)
-def _sprint_rk4(W, SPR, g, elev, meta, wh, we, wn, KE):
+def _sprint_rk4(W, g, elev, meta, wh, we, wn, KE):
     """One RK4 step of every lane from W's state into its _W_OUT fields (the arithmetic of _rk4)."""
-    _sprint_environment(W, _W_S, SPR, elev, meta, wh, we, wn, KE)
+    _sprint_environment(W, _W_S, elev, meta, wh, we, wn, KE)
     _sprint_accel(W, _W_S, 0, g)
     for i in range(6):
         for l in range(LANES):
             W[(_W_ST + i) * LANES + l] = W[(_W_S + i) * LANES + l] + 0.5 * W[_W_H * LANES + l] * W[
                 (_W_K + i) * LANES + l]
-    _sprint_environment(W, _W_ST, SPR, elev, meta, wh, we, wn, KE)
+    _sprint_environment(W, _W_ST, elev, meta, wh, we, wn, KE)
     _sprint_accel(W, _W_ST, 1, g)
     for i in range(6):
         for l in range(LANES):
             W[(_W_ST + i) * LANES + l] = W[(_W_S + i) * LANES + l] + 0.5 * W[_W_H * LANES + l] * W[
                 (_W_K + 6 + i) * LANES + l]
-    _sprint_environment(W, _W_ST, SPR, elev, meta, wh, we, wn, KE)
+    _sprint_environment(W, _W_ST, elev, meta, wh, we, wn, KE)
     _sprint_accel(W, _W_ST, 2, g)
     for i in range(6):
         for l in range(LANES):
             W[(_W_ST + i) * LANES + l] = W[(_W_S + i) * LANES + l] + W[_W_H * LANES + l] * W[
                 (_W_K + 12 + i) * LANES + l]
-    _sprint_environment(W, _W_ST, SPR, elev, meta, wh, we, wn, KE)
+    _sprint_environment(W, _W_ST, elev, meta, wh, we, wn, KE)
     _sprint_accel(W, _W_ST, 3, g)
     for i in range(6):
         for l in range(LANES):
@@ -521,18 +565,17 @@ def _glide_sprint(W, b, i0, S, T, P, SPR, phase, peak_g, elev, meta, wh, we, wn,
         for l in range(LANES):
             if SPR[l] and not (T[l] + W[_W_H * LANES + l] < t_max):
                 return _sprint_end(W, b, i0, S, SPR, phase, peak_g, steps)
-        _sprint_rk4(W, SPR, g, elev, meta, wh, we, wn, KE)
+        _sprint_rk4(W, g, elev, meta, wh, we, wn, KE)
         # the general path's event test at the step's end: an event function positive at the
         # start and not positive at the end is an event inside the step
         crossed = False
+        _sprint_ground(W, _W_OUT, elev, meta)
         for l in range(LANES):
             if not SPR[l]:
                 continue
-            x = W[_W_OUT * LANES + l]
-            y = W[(_W_OUT + 1) * LANES + l]
-            ground = height_kernel(elev, meta, x, y)
-            ev = _events_at(P, b, l, x, y, W[(_W_OUT + 2) * LANES + l], W[(_W_OUT + 3) * LANES + l],
-                            W[(_W_OUT + 4) * LANES + l], W[(_W_OUT + 5) * LANES + l], ground)
+            ev = _events_at(P, b, l, W[_W_OUT * LANES + l], W[(_W_OUT + 1) * LANES + l], W[(_W_OUT + 2) * LANES + l],
+                            W[(_W_OUT + 3) * LANES + l], W[(_W_OUT + 4) * LANES + l], W[(_W_OUT + 5) * LANES + l],
+                            W[_W_GROUND * LANES + l])
             for e in range(_N_EVENTS):
                 g0 = W[(_W_G0 + e) * LANES + l]
                 if g0 != np.inf and g0 > 0.0 and not (ev[e] > 0.0):
