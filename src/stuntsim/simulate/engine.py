@@ -33,9 +33,12 @@ sample writes only its own outputs, so the result is bit-identical for any
 thread count and any block a sample falls in.
 
 Speed (measured with ``make bench``): the block layout lets independent lanes
-overlap in the CPU's pipelines; it does not yet vectorise (LLVM declines the
-derivative loop: numba's array indexing needs too many runtime alias and
-stride checks). That, not the arithmetic, is the next lever.
+overlap in the CPU's pipelines. The general path does not vectorise (LLVM
+declines its lane loops: they read many numba arrays, each pair needing a
+runtime alias check). The glide sprint (``_glide_sprint``, docs/engine.md) does:
+lanes gliding with nothing scheduled step on one packed array with
+compile-time offsets, the same steps bit for bit. Extending that layout to the
+other phases is the next lever.
 
 Written by hand: scipy's integrators step one system at a time in Python and
 cannot run inside a numba ``prange``; the risk analyses need ~1e5 samples per
