@@ -138,11 +138,15 @@ def crosswind_on_ramp(scenario, compiled: CompiledScenario, env: np.ndarray, lau
     mass = scenario.performer.mass + scenario.bike.mass
     cda = scenario.performer.drag_areas[ramp.on_bike_configuration]
     target = np.where(holding, launch_speed, np.inf)
-    force = longitudinal_force_demand(
-        launch_speed, launch_speed - along * math.cos(ramp.slope), target, ramp.slope, mass,
-        scenario.bike.drive_power, ramp.traction_coefficient, ramp.rolling_resistance, cda, rho, STANDARD_GRAVITY,
-    )
-    limit = crosswind_limit(mass, ramp.slope, ramp.traction_coefficient, force, ramp.side_drag_area, rho, STANDARD_GRAVITY)
+    # a sample that never reached the lip has a NaN launch speed, and its NaN passes through;
+    # comparing it inside the kernels raises the invalid-operation flag, which is not news here
+    with np.errstate(invalid="ignore"):
+        force = longitudinal_force_demand(
+            launch_speed, launch_speed - along * math.cos(ramp.slope), target, ramp.slope, mass,
+            scenario.bike.drive_power, ramp.traction_coefficient, ramp.rolling_resistance, cda, rho, STANDARD_GRAVITY,
+        )
+        limit = crosswind_limit(mass, ramp.slope, ramp.traction_coefficient, force, ramp.side_drag_area, rho,
+                                STANDARD_GRAVITY)
     return crit.crosswind_gust_factor * np.abs(cross), np.asarray(limit, float)
 
 
