@@ -120,10 +120,22 @@ def _terrain_pass(S, o, scratch, elev, meta, lo, hi):
 def _wind_at_agl(agl, l, wh, we, wn, KE):
     """Wind (east, north) in lane l at a height above ground: the layered profile, scaled and veered."""
     e, n = wind_at_height_kernel(agl, wh, we, wn)
-    c = KE[_KE_WIND_COS, l]
-    s = KE[_KE_WIND_SIN, l]
-    # rotate clockwise (seen from above) by the rotation angle: the wind veers
-    return e * c + n * s, -e * s + n * c
+    return _veer(e, n, KE[_KE_WIND_COS, l], KE[_KE_WIND_SIN, l])
+
+
+@numba.njit(**_INLINE)
+def _veer(east, north, c, s):
+    """A profile's wind scaled and rotated clockwise (seen from above), c and s being the sample's
+    wind factor times the cosine and sine of its rotation. Scalars only, for vectorised loops."""
+    return east * c + north * s, -east * s + north * c
+
+
+@numba.njit(**_INLINE)
+def _lane_density(z, fixed, temperature_offset):
+    """Air density [kg m-3]: the sample's fixed density if positive, else the standard atmosphere
+    with its temperature offset. Scalars only, for vectorised loops."""
+    standard = density_kernel(z, temperature_offset)
+    return fixed if fixed > 0.0 else standard
 
 
 @numba.njit(**_OPTS)
@@ -154,9 +166,7 @@ def _accel_pass(TS, S, K, k, b, P, t_entry, t_fill, steer, scratch, KE, g, lo, h
         vy = S[o + 4, l]
         vz = S[o + 5, l]
         mass = P[b, ph.MASS, l]
-        rho = KE[_KE_AIR_DENSITY, l]
-        if not (rho > 0.0):
-            rho = density_kernel(z, KE[_KE_TEMPERATURE_OFFSET, l])
+        rho = _lane_density(z, KE[_KE_AIR_DENSITY, l], KE[_KE_TEMPERATURE_OFFSET, l])
         wx = scratch[_SC_WIND_EAST, l]
         wy = scratch[_SC_WIND_NORTH, l]
         dx = vx
@@ -461,15 +471,10 @@ def _sprint_environment(W, s, elev, meta, wh, we, wn, KE):
         bottom = h <= wh[0]
         e = we[0] if bottom else e
         nn = wn[0] if bottom else nn
-        c = KE[_KE_WIND_COS, l]
-        sn = KE[_KE_WIND_SIN, l]
-        # rotate clockwise (seen from above) by the rotation angle, as _wind_at_agl
-        W[_W_WE * LANES + l] = e * c + nn * sn
-        W[_W_WN * LANES + l] = -e * sn + nn * c
+        W[_W_WE * LANES + l], W[_W_WN * LANES + l] = _veer(e, nn, KE[_KE_WIND_COS, l], KE[_KE_WIND_SIN, l])
     for l in range(LANES):
-        rho = KE[_KE_AIR_DENSITY, l]
-        standard = density_kernel(W[(s + 2) * LANES + l], KE[_KE_TEMPERATURE_OFFSET, l])
-        W[_W_RHO * LANES + l] = rho if rho > 0.0 else standard
+        W[_W_RHO * LANES + l] = _lane_density(W[(s + 2) * LANES + l], KE[_KE_AIR_DENSITY, l],
+                                              KE[_KE_TEMPERATURE_OFFSET, l])
 
 
 @numba.njit(**_INLINE)
