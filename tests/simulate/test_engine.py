@@ -226,10 +226,11 @@ def test_sample_result_does_not_depend_on_its_block():
 
 @pytest.mark.parametrize("layers", ["two", "steps", "power_law"])
 def test_lane_wind_lookup_equals_the_physics_kernel(layers):
-    """The engine's lane wind pass and the glide sprint's (clamped height, factor, veer) give the layered-wind
-    kernel's values bit for bit."""
+    """The engine's packed lane environment (clamped height, layer count, factor, veer) gives the
+    layered-wind kernel's values bit for bit, in whole blocks and in a one-lane range (an event
+    search's trial step)."""
     from stuntsim.physics.wind import power_law_layers, wind_at_height_kernel
-    from stuntsim.simulate.engine import _W_FIELDS, _W_S, _W_WE, _W_WN, LANES, _sprint_environment, _wind_pass
+    from stuntsim.simulate.engine import _B_S, _B_WE, _B_WN, _V_BODY, _VB, LANES, _environment
 
     if layers == "two":
         wh, we, wn = np.array([0.0, 500.0]), np.array([2.0, 8.0]), np.array([-1.0, 3.0])
@@ -241,30 +242,25 @@ def test_lane_wind_lookup_equals_the_physics_kernel(layers):
         wh, we, wn = power_law_layers(6.0, 0.7)
     rng = np.random.default_rng(3)
     heights = np.concatenate([[1e-22, 0.0, np.nan], wh, rng.uniform(-50.0, 1.2 * wh[-1] + 10.0, 4000)])
-    lanes = heights.size
-    state = np.zeros((6, lanes))
-    state[2] = heights  # ground at 0 m: the altitude is the height above ground
-    scratch = np.zeros((3, lanes))  # rows: ground elevation (0 m), wind east, wind north
-    ke = np.zeros((4, lanes))
+    lanes = heights.size - heights.size % LANES
+    assert lanes >= 4000
+    ke = np.zeros((4, LANES))
     ke[1] = 1.0  # wind factor 1, no veer
-    _wind_pass(state, 0, scratch, wh, we, wn, ke, 0, lanes)
-    east, north = scratch[1], scratch[2]
-    # the glide sprint counts the layers below each height instead of searching: the same values
-    sprint_east, sprint_north = np.empty(lanes), np.empty(lanes)
-    elev, meta = flat_terrain(0.0).elevation_msl, flat_terrain(0.0).meta
-    for k0 in range(0, lanes - LANES + 1, LANES):
-        W = np.zeros(_W_FIELDS * LANES)
-        W[(_W_S + 2) * LANES : (_W_S + 3) * LANES] = heights[k0 : k0 + LANES]
-        _sprint_environment(W, _W_S, elev, meta, wh, we, wn, ke[:, k0 : k0 + LANES])
-        sprint_east[k0 : k0 + LANES] = W[_W_WE * LANES : (_W_WE + 1) * LANES]
-        sprint_north[k0 : k0 + LANES] = W[_W_WN * LANES : (_W_WN + 1) * LANES]
-    checked = lanes - lanes % LANES
-    assert checked >= 4000
-    for k, h in enumerate(heights):
+    elev, meta = flat_terrain(0.0).elevation_msl, flat_terrain(0.0).meta  # ground at 0 m: altitude = height
+    east, north = np.empty(lanes), np.empty(lanes)
+    for k0 in range(0, lanes, LANES):
+        V = np.zeros((_V_BODY + _VB) * LANES)
+        V[(_V_BODY + _B_S + 2) * LANES : (_V_BODY + _B_S + 3) * LANES] = heights[k0 : k0 + LANES]
+        if k0 % (4 * LANES):
+            _environment(V, _V_BODY, _B_S, elev, meta, wh, we, wn, ke, 0, LANES)
+        else:
+            for lane in range(LANES):
+                _environment(V, _V_BODY, _B_S, elev, meta, wh, we, wn, ke, lane, lane + 1)
+        east[k0 : k0 + LANES] = V[(_V_BODY + _B_WE) * LANES : (_V_BODY + _B_WE + 1) * LANES]
+        north[k0 : k0 + LANES] = V[(_V_BODY + _B_WN) * LANES : (_V_BODY + _B_WN + 1) * LANES]
+    for k, h in enumerate(heights[:lanes]):
         e, n = wind_at_height_kernel(max(h, 0.0) if h == h else h, wh, we, wn)
         np.testing.assert_array_equal([east[k], north[k]], [e, n])
-        if k < checked:
-            np.testing.assert_array_equal([sprint_east[k], sprint_north[k]], [e, n])
 
 
 def test_switches_inside_a_phase_end_steps_and_match_solve_ivp():
@@ -321,3 +317,12 @@ def test_glide_sprint_takes_the_general_steps_bit_for_bit():
         alone = fly(slice(i, i + 1))
         for name in names:
             np.testing.assert_array_equal(getattr(alone, name)[0], getattr(fast, name)[i], err_msg=name)
+
+
+@pytest.mark.parametrize("exponent", [-1.0, 9.0, 1.5])
+def test_growth_exponent_outside_the_kernels_range_is_refused(exponent):
+    """The drag-area growth takes integer exponents 0..MAX_GROWTH_EXPONENT (a fixed-trip power loop)."""
+    table = fall_table(90.0, 0.5, 0.02)
+    table[0, 0, ph.GROW_EXPONENT] = exponent
+    with pytest.raises(ValueError, match="grow_exponent must be an integer from 0 to 8"):
+        run_ensemble(table, np.array([[[0.0, 0.0, 500.0, 0.0, 0.0, 0.0]]]), flat_terrain(0.0))

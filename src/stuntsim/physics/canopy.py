@@ -29,7 +29,11 @@ __all__ = [
     "glider_aero_acceleration",
     "turn_rate_from_bank",
     "steering_bank_kernel",
+    "MAX_GROWTH_EXPONENT",
 ]
+
+#: Largest drag-area growth exponent j the kernels take (the scenario schema allows 1 to 6).
+MAX_GROWTH_EXPONENT = 8
 
 
 def _result(value):
@@ -109,7 +113,7 @@ def fill_time_knacke(fill_constant, nominal_diameter, speed):
     return _result(np.where(positive, fill_constant * nominal_diameter / safe_speed, np.inf))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # IEEE division: 0 / 0 is NaN, selected away below
 def inflation_drag_area_kernel(
     time_since_line_stretch, fill_time, drag_area_start, drag_area_full, exponent
 ):
@@ -126,14 +130,14 @@ def inflation_drag_area_kernel(
     drag_area_full : float
         Drag area of the fully open canopy (C_D S)_f [m2].
     exponent : int
-        Drag-area growth exponent j [-], an integer >= 0 (typically 1 to 6;
+        Drag-area growth exponent j [-], an integer from 0 to MAX_GROWTH_EXPONENT (typically 1 to 6;
         the value for a given canopy type is UNCONFIRMED, Knacke's tables
         were not retrievable).
 
     Returns
     -------
     float
-        Drag area [m2]; NaN for ``t < 0`` or ``exponent < 0``.
+        Drag area [m2]; NaN for ``t < 0`` or an exponent outside 0..MAX_GROWTH_EXPONENT.
 
     Notes
     -----
@@ -150,15 +154,16 @@ def inflation_drag_area_kernel(
        NWC TP 6575, Naval Weapons Center, China Lake, 1991, ch. 5
        (drag-area growth (t/t_f)^j during inflation).
     """
-    if time_since_line_stretch < 0.0 or exponent < 0:
-        return math.nan
-    if time_since_line_stretch >= fill_time:
-        return drag_area_full
+    # selects, not branches, and a power loop of fixed trip count (a multiplication by 1 is
+    # exact, so the value is the repeated product): the engine's lane loops vectorise
     ratio = time_since_line_stretch / fill_time
     power = 1.0
-    for _ in range(exponent):
-        power *= ratio
-    return drag_area_start + (drag_area_full - drag_area_start) * power
+    for k in range(MAX_GROWTH_EXPONENT):
+        power = power * ratio if k < exponent else power
+    area = drag_area_start + (drag_area_full - drag_area_start) * power
+    area = drag_area_full if time_since_line_stretch >= fill_time else area
+    valid = time_since_line_stretch >= 0.0 and 0 <= exponent <= MAX_GROWTH_EXPONENT
+    return area if valid else math.nan
 
 
 def inflation_drag_area(
@@ -176,7 +181,7 @@ def inflation_drag_area(
     Returns
     -------
     numpy.ndarray or float
-        Drag area [m2]; NaN where ``t < 0`` or ``exponent < 0``.
+        Drag area [m2]; NaN where ``t < 0`` or the exponent is outside 0..MAX_GROWTH_EXPONENT.
 
     Notes
     -----
@@ -191,7 +196,7 @@ def inflation_drag_area(
     power = ratio ** np.maximum(exponent, 0)
     area = drag_area_start + (drag_area_full - drag_area_start) * power
     area = np.where(filling, area, drag_area_full)
-    area = np.where((time < 0.0) | (exponent < 0), np.nan, area)
+    area = np.where((time < 0.0) | (exponent < 0) | (exponent > MAX_GROWTH_EXPONENT), np.nan, area)
     return _result(area)
 
 

@@ -70,15 +70,14 @@ def ramp_acceleration_trig_kernel(
 
     For inner loops that hold the ramp's trigonometry fixed; same model, same units.
     """
-    if speed < 0.0:
-        return math.nan
     coast, drive, brake = _ramp_limits(
         speed, airspeed_along, sin_slope, cos_slope, mass, drive_power, traction_coefficient, rolling_resistance,
         drag_area, air_density, g,
     )
-    if speed < target_speed:
-        return coast + drive
-    return min(max(0.0, coast - brake), coast + drive)
+    # selects, not branches: the engine's lane loops vectorise
+    hold = min(max(0.0, coast - brake), coast + drive)
+    a = coast + drive if speed < target_speed else hold
+    return math.nan if speed < 0.0 else a
 
 
 @numba.njit(cache=True)

@@ -57,6 +57,7 @@ from numba import prange
 from stuntsim.physics.atmosphere import density_kernel
 from stuntsim.physics.drag import STANDARD_GRAVITY, drag_acceleration_kernel
 from stuntsim.physics.canopy import (
+    MAX_GROWTH_EXPONENT,
     glider_aero_acceleration_kernel,
     inflation_drag_area_kernel,
     steering_bank_kernel,
@@ -96,9 +97,6 @@ _D_ABS, _D_AFTER = int(ph.Duration.ABSOLUTE), int(ph.Duration.AFTER_ENTRY)
 _KE_TEMPERATURE_OFFSET, _KE_WIND_COS, _KE_WIND_SIN, _KE_AIR_DENSITY = range(4)
 _FROZEN_F, _RAMP_F, _FLIGHT_F, _GLIDE_F = float(_FROZEN), float(_RAMP), float(_FLIGHT), float(_GLIDE)
 
-# rows of the per-block scratch array: ground elevation, wind east, wind north under one body
-_SC_GROUND, _SC_WIND_EAST, _SC_WIND_NORTH = 0, 1, 2
-
 _OPTS = dict(cache=True, error_model="numpy")  # IEEE division: no ZeroDivisionError branch in the lane loops
 _INLINE = dict(_OPTS, inline="always")
 
@@ -109,18 +107,43 @@ def _table(tables, i):
     return tables[i] if tables.shape[0] > 1 else tables[0]
 
 
-@numba.njit(**_OPTS)
-def _terrain_pass(S, o, scratch, elev, meta, lo, hi):
-    """Ground elevation under body offset o into scratch row _SC_GROUND, for lanes lo..hi-1."""
-    for l in range(lo, hi):
-        scratch[_SC_GROUND, l] = height_kernel(elev, meta, S[o, l], S[o + 1, l])
+# ---- packed lanes ------------------------------------------------------------------------
+# The RK4 passes work on one packed array V: field f of lane l is V[f * LANES + l], lane-wide
+# fields first, then a block of _VB fields per body (body b's block starts at field _vb(b)).
+# Reads and writes of one array at loop-invariant distances are proved apart by LLVM at the
+# cost of a check or two, so the lane loops vectorise; a loop over several numba arrays does
+# not ("too many memory checks"), which is why the state is not kept in 2-D arrays here.
+_V_H, _V_T, _V_TS = 0, 1, 2  # each lane's step length, time at the step's start, stage time
+_V_G0 = 3  # the glide sprint's event functions at its step's start (_N_EVENTS fields)
+_V_PEAK = _V_G0 + _N_EVENTS  # the glide sprint's peak load
+_V_BODY = _V_PEAK + 1  # the first body's block
+# fields of a body's block
+_B_S, _B_ST, _B_K, _B_OUT = 0, 6, 12, 36  # state at the step's start, stage state, 4 x 6 stage derivatives, step's end
+_B_GROUND, _B_WE, _B_WN, _B_RHO, _B_AGL, _B_COUNT = range(42, 48)  # environment at a stage state
+# the phase's parameters as the derivative reads them, written at phase entry (_pack_phase)
+(_B_KIND, _B_MASS, _B_RX, _B_RY, _B_RZ, _B_TARGET, _B_SIN, _B_COS, _B_POWER, _B_TRACTION, _B_RR, _B_CDA,
+ _B_GROW, _B_FILL, _B_CDA0, _B_CLA, _B_CLA0, _B_TE, _B_TN, _B_GAIN, _B_LIM, _B_HOLD, _B_HRAD, _B_ENTRY) = range(48, 72)
+_B_STEER = 72  # 1 once steering has started, set at each step's start
+_VB = 73
 
 
 @numba.njit(**_INLINE)
-def _wind_at_agl(agl, l, wh, we, wn, KE):
-    """Wind (east, north) in lane l at a height above ground: the layered profile, scaled and veered."""
-    e, n = wind_at_height_kernel(agl, wh, we, wn)
-    return _veer(e, n, KE[_KE_WIND_COS, l], KE[_KE_WIND_SIN, l])
+def _u(i):
+    """An index as unsigned: numba then emits no negative-index wraparound, whose select would
+    keep LLVM from seeing consecutive lanes (the vectorised loops index V with it)."""
+    return np.uint64(i)
+
+
+@numba.njit(**_INLINE)
+def _at(f):
+    """Where field f of lane 0 sits in V, unsigned (add an unsigned lane index)."""
+    return np.uint64(f * LANES)
+
+
+@numba.njit(**_INLINE)
+def _vb(b):
+    """First field of body b's block in V."""
+    return _V_BODY + _VB * b
 
 
 @numba.njit(**_INLINE)
@@ -131,167 +154,285 @@ def _veer(east, north, c, s):
 
 
 @numba.njit(**_INLINE)
-def _lane_density(z, fixed, temperature_offset):
-    """Air density [kg m-3]: the sample's fixed density if positive, else the standard atmosphere
-    with its temperature offset. Scalars only, for vectorised loops."""
-    standard = density_kernel(z, temperature_offset)
-    return fixed if fixed > 0.0 else standard
+def _wind_at_agl(agl, l, wh, we, wn, KE):
+    """Wind (east, north) in lane l at a height above ground: the layered profile, scaled and veered."""
+    e, n = wind_at_height_kernel(agl, wh, we, wn)
+    return _veer(e, n, KE[_KE_WIND_COS, l], KE[_KE_WIND_SIN, l])
 
 
 @numba.njit(**_OPTS)
-def _wind_pass(S, o, scratch, wh, we, wn, KE, lo, hi):
-    """Wind (east, north) at body offset o for lanes lo..hi-1 into the scratch rows _SC_WIND_EAST and
-    _SC_WIND_NORTH, from the ground elevations in row _SC_GROUND."""
+def _pack_phase(V, b, l, P, t_entry, t_fill):
+    """Body b's phase parameters in lane l as the derivative reads them, into its block of V."""
+    ob = _vb(b) * LANES + l
+    V[ob + _B_KIND * LANES] = P[b, _K, l]
+    V[ob + _B_MASS * LANES] = P[b, ph.MASS, l]
+    V[ob + _B_RX * LANES] = P[b, ph.RAMP_AXIS_EAST, l]
+    V[ob + _B_RY * LANES] = P[b, ph.RAMP_AXIS_NORTH, l]
+    V[ob + _B_RZ * LANES] = P[b, ph.RAMP_AXIS_UP, l]
+    # the throttle law is the phase's, not the speed's: a phase that ends on reaching the
+    # target speed is full throttle (a switch on speed inside a step would smear that
+    # event); a phase with a target but no such exit holds its speed
+    target = P[b, ph.TARGET_SPEED, l]
+    if P[b, ph.NEXT_ON_SPEED, l] >= 0.0:
+        target = np.inf
+    elif target < np.inf:
+        target = 0.0
+    V[ob + _B_TARGET * LANES] = target
+    V[ob + _B_SIN * LANES] = P[b, ph.SIN_RAMP_SLOPE, l]
+    V[ob + _B_COS * LANES] = P[b, ph.COS_RAMP_SLOPE, l]
+    V[ob + _B_POWER * LANES] = P[b, ph.DRIVE_POWER, l]
+    V[ob + _B_TRACTION * LANES] = P[b, ph.TRACTION, l]
+    V[ob + _B_RR * LANES] = P[b, ph.ROLLING_RESISTANCE, l]
+    V[ob + _B_CDA * LANES] = P[b, ph.DRAG_AREA, l]
+    V[ob + _B_GROW * LANES] = P[b, ph.GROW_EXPONENT, l]
+    V[ob + _B_FILL * LANES] = t_fill[b, l] if P[b, ph.GROW_TIME, l] <= 0.0 else P[b, ph.GROW_TIME, l]
+    V[ob + _B_CDA0 * LANES] = P[b, ph.DRAG_AREA_START, l]
+    V[ob + _B_CLA * LANES] = P[b, ph.LIFT_AREA, l]
+    V[ob + _B_CLA0 * LANES] = P[b, ph.LIFT_AREA_START, l]
+    V[ob + _B_TE * LANES] = P[b, ph.TARGET_EAST, l]
+    V[ob + _B_TN * LANES] = P[b, ph.TARGET_NORTH, l]
+    V[ob + _B_GAIN * LANES] = P[b, ph.BANK_GAIN, l]
+    V[ob + _B_LIM * LANES] = P[b, ph.MAX_BANK, l]
+    V[ob + _B_HOLD * LANES] = P[b, ph.HOLDING_TURN, l]
+    V[ob + _B_HRAD * LANES] = P[b, ph.HOLDING_RADIUS, l]
+    V[ob + _B_ENTRY * LANES] = t_entry[b, l]
+
+
+@numba.njit(**_OPTS)
+def _load(V, S, T, H, nb, lo, hi):
+    """Lanes lo..hi-1's states, times and step lengths into V."""
     for l in range(lo, hi):
-        agl = S[o + 2, l] - scratch[_SC_GROUND, l]
-        if agl < 0.0:
-            agl = 0.0
-        scratch[_SC_WIND_EAST, l], scratch[_SC_WIND_NORTH, l] = _wind_at_agl(agl, l, wh, we, wn, KE)
+        V[_V_T * LANES + l] = T[l]
+        V[_V_H * LANES + l] = H[l]
+    for b in range(nb):
+        for q in range(6):
+            for l in range(lo, hi):
+                V[(_vb(b) + _B_S + q) * LANES + l] = S[6 * b + q, l]
 
 
 @numba.njit(**_OPTS)
-def _accel_pass(TS, S, K, k, b, P, t_entry, t_fill, steer, scratch, KE, g, lo, hi):
-    """d(state)/dt of body b for lanes lo..hi-1 into K[k], each lane in its own phase.
+def _store(V, s, OUT, nb, lo, hi):
+    """The state fields s of every body in lanes lo..hi-1 into OUT (6B, LANES)."""
+    for b in range(nb):
+        for q in range(6):
+            for l in range(lo, hi):
+                OUT[6 * b + q, l] = V[(_vb(b) + s + q) * LANES + l]
 
-    steer[b, l] is 1 once steering has started (set per step). Whole arrays and indices
-    are passed, not row views: a view costs two atomic reference-count updates per call.
+
+@numba.njit(**_OPTS)
+def _ground(V, ob, s, elev, meta, lo, hi):
+    """Ground elevation under the state fields s of body block ob, lanes lo..hi-1, into its
+    _B_GROUND field (height_kernel's arithmetic: that kernel returns early, which stops LLVM)."""
+    nu, nv = elev.shape
+    for l in range(_u(lo), _u(hi)):
+        x = V[_at(ob + s) + l]
+        y = V[_at(ob + s + 1) + l]
+        i, fu = grid_cell_kernel(meta[0] * x + meta[1] * y, meta[4], meta[6], nu)
+        j, fv = grid_cell_kernel(meta[2] * x + meta[3] * y, meta[5], meta[7], nv)
+        i1 = min(i + 1, nu - 1)
+        j1 = min(j + 1, nv - 1)
+        V[_at(ob + _B_GROUND) + l] = grid_bilinear_kernel(elev[i, j], elev[i1, j], elev[i, j1], elev[i1, j1],
+                                                               fu, fv, nu, nv)
+
+
+@numba.njit(**_OPTS)
+def _environment(V, ob, s, elev, meta, wh, we, wn, KE, lo, hi):
+    """Ground, wind and air density at the state fields s of body block ob, lanes lo..hi-1.
+
+    The layered wind is found by counting the layers at or below each lane's height (a loop
+    over layers outside the lane loop) instead of wind_at_height_kernel's binary search: for
+    sorted heights the same bracketing layers, then the same interpolation, bit for bit.
     """
-    o = 6 * b
-    for l in range(lo, hi):
-        kind = P[b, _K, l]
-        x = S[o, l]
-        y = S[o + 1, l]
-        z = S[o + 2, l]
-        vx = S[o + 3, l]
-        vy = S[o + 4, l]
-        vz = S[o + 5, l]
-        mass = P[b, ph.MASS, l]
-        rho = _lane_density(z, KE[_KE_AIR_DENSITY, l], KE[_KE_TEMPERATURE_OFFSET, l])
-        wx = scratch[_SC_WIND_EAST, l]
-        wy = scratch[_SC_WIND_NORTH, l]
-        dx = vx
-        dy = vy
-        dz = vz
-        ax = 0.0
-        ay = 0.0
-        az = 0.0
-        if kind == _RAMP_F:  # along the ramp's axis only
-            rx = P[b, ph.RAMP_AXIS_EAST, l]
-            ry = P[b, ph.RAMP_AXIS_NORTH, l]
-            rz = P[b, ph.RAMP_AXIS_UP, l]
-            speed = vx * rx + vy * ry + vz * rz
-            air_along = speed - (wx * rx + wy * ry)
-            # the throttle law is the phase's, not the speed's: a phase that ends on reaching
-            # the target speed is full throttle (a switch on speed inside a step would smear
-            # that event); a phase with a target but no such exit holds its speed
-            target = P[b, ph.TARGET_SPEED, l]
-            if P[b, ph.NEXT_ON_SPEED, l] >= 0.0:
-                target = np.inf
-            elif target < np.inf:
-                target = 0.0
-            a = ramp_acceleration_trig_kernel(
-                speed, air_along, target, P[b, ph.SIN_RAMP_SLOPE, l], P[b, ph.COS_RAMP_SLOPE, l], mass,
-                P[b, ph.DRIVE_POWER, l], P[b, ph.TRACTION, l], P[b, ph.ROLLING_RESISTANCE, l], P[b, ph.DRAG_AREA, l],
-                rho, g,
-            )
-            ax = a * rx
-            ay = a * ry
-            az = a * rz
-        elif kind == _FLIGHT_F or kind == _GLIDE_F:
-            # in the air: drag (and lift) along the air-relative velocity, areas growing after entry
-            ux = vx - wx
-            uy = vy - wy
-            uz = vz
-            since = TS[l] - t_entry[b, l]
-            j = int(P[b, ph.GROW_EXPONENT, l])
-            fill = t_fill[b, l] if P[b, ph.GROW_TIME, l] <= 0.0 else P[b, ph.GROW_TIME, l]
-            cda = P[b, ph.DRAG_AREA, l]
-            if j > 0:
-                cda = inflation_drag_area_kernel(since, fill, P[b, ph.DRAG_AREA_START, l], cda, j)
-            if kind == _FLIGHT_F:
-                ax, ay, az = drag_acceleration_kernel(ux, uy, uz, rho, cda, mass)
-            else:
-                cla = P[b, ph.LIFT_AREA, l]
-                if j > 0:
-                    cla = inflation_drag_area_kernel(since, fill, P[b, ph.LIFT_AREA_START, l], cla, j)
-                # bank toward the target after the reaction time; the heading error from
-                # the air velocity to the target, clockwise positive, in (-pi, pi]
-                bank = 0.0
-                if steer[b, l] > 0.0:
-                    de = P[b, ph.TARGET_EAST, l] - x
-                    dn = P[b, ph.TARGET_NORTH, l] - y
-                    err = atan2_kernel(uy * de - ux * dn, ux * de + uy * dn)
-                    bank = steering_bank_kernel(err, math.sqrt(de * de + dn * dn), P[b, ph.BANK_GAIN, l],
-                                                P[b, ph.MAX_BANK, l], P[b, ph.HOLDING_TURN, l],
-                                                P[b, ph.HOLDING_RADIUS, l])
-                ax, ay, az = glider_aero_acceleration_kernel(ux, uy, uz, cla, cda, bank, rho, mass)
-            az -= g
-        else:  # FROZEN
-            dx = 0.0
-            dy = 0.0
-            dz = 0.0
-        K[k, o + 0, l] = dx
-        K[k, o + 1, l] = dy
-        K[k, o + 2, l] = dz
-        K[k, o + 3, l] = ax
-        K[k, o + 4, l] = ay
-        K[k, o + 5, l] = az
+    _ground(V, ob, s, elev, meta, lo, hi)
+    n = wh.shape[0]
+    for l in range(_u(lo), _u(hi)):
+        agl = V[_at(ob + s + 2) + l] - V[_at(ob + _B_GROUND) + l]
+        V[_at(ob + _B_AGL) + l] = agl if not (agl < 0.0) else 0.0
+        V[_at(ob + _B_COUNT) + l] = 0.0
+    for k in range(n):
+        hk = wh[k]
+        for l in range(_u(lo), _u(hi)):
+            V[_at(ob + _B_COUNT) + l] += 1.0 if hk <= V[_at(ob + _B_AGL) + l] else 0.0
+    for l in range(_u(lo), _u(hi)):
+        h = V[_at(ob + _B_AGL) + l]
+        k0 = min(max(int(V[_at(ob + _B_COUNT) + l]) - 1, 0), n - 1)
+        k1 = min(k0 + 1, n - 1)
+        w = (h - wh[k0]) / (wh[k1] - wh[k0])
+        e = we[k0] + w * (we[k1] - we[k0])
+        nn = wn[k0] + w * (wn[k1] - wn[k0])
+        top = h >= wh[n - 1]
+        e = we[n - 1] if top else e
+        nn = wn[n - 1] if top else nn
+        bottom = h <= wh[0]
+        e = we[0] if bottom else e
+        nn = wn[0] if bottom else nn
+        V[_at(ob + _B_WE) + l], V[_at(ob + _B_WN) + l] = _veer(e, nn, KE[_KE_WIND_COS, l], KE[_KE_WIND_SIN, l])
+    for l in range(_u(lo), _u(hi)):
+        z = V[_at(ob + s + 2) + l]
+        standard = density_kernel(z, KE[_KE_TEMPERATURE_OFFSET, l])
+        fixed = KE[_KE_AIR_DENSITY, l]
+        V[_at(ob + _B_RHO) + l] = fixed if fixed > 0.0 else standard
 
 
 @numba.njit(**_INLINE)
-def _all_frozen(P, b, lo, hi):
-    """Whether body b is in a FROZEN phase in every lane lo..hi-1."""
-    for l in range(lo, hi):
-        if P[b, _K, l] != _FROZEN_F:
-            return False
-    return True
+def _area(since, fill, start, full, exponent):
+    """A drag or lift area growing after phase entry if the phase has a growth exponent. Scalars only."""
+    grown = inflation_drag_area_kernel(since, fill, start, full, int(exponent))
+    return grown if exponent > 0.0 else full
 
 
 @numba.njit(**_OPTS)
-def _derivative(TS, S, K, k, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi):
-    """d(state)/dt of all bodies for lanes lo..hi-1 at lane times TS into K[k]."""
-    for b in range(nb):
-        o = 6 * b
-        if _all_frozen(P, b, lo, hi):  # a body at rest in every lane (the bike after impact)
-            for i in range(o, o + 6):
-                for l in range(lo, hi):
-                    K[k, i, l] = 0.0
-            continue
-        _terrain_pass(S, o, scratch, elev, meta, lo, hi)
-        _wind_pass(S, o, scratch, wh, we, wn, KE, lo, hi)
-        _accel_pass(TS, S, K, k, b, P, t_entry, t_fill, steer, scratch, KE, g, lo, hi)
+def _body_derivative(V, ob, s, k, g, ramp, air, glide, lo, hi):
+    """d(state)/dt of body block ob at its state fields s into stage k, lanes lo..hi-1, each lane
+    in its own phase, from the environment fields.
 
-
-@numba.njit(**_OPTS)
-def _rk4(T, S, H, OUT, K, ST, TS, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi):
-    """One classic RK4 step of length H[l] from (T[l], S[:, l]) into OUT for lanes lo..hi-1.
-
-    K[0..3] receive the stages' derivatives (K[0] = k1 is kept), ST the stage states, TS
-    the stage times.
+    One loop per model, over every lane, each branch-free (so it vectorises), the lane's kind
+    selecting whose result it keeps; ``ramp``, ``air`` and ``glide`` say whether any lane is on
+    the ramp, in the air, or gliding, so a model no lane needs is skipped.
     """
-    n = 6 * nb
-    for l in range(lo, hi):
-        TS[l] = T[l]
-    _derivative(TS, S, K, 0, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi)
-    for i in range(n):
-        for l in range(lo, hi):
-            ST[i, l] = S[i, l] + 0.5 * H[l] * K[0, i, l]
-    for l in range(lo, hi):
-        TS[l] = T[l] + 0.5 * H[l]
-    _derivative(TS, ST, K, 1, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi)
-    for i in range(n):
-        for l in range(lo, hi):
-            ST[i, l] = S[i, l] + 0.5 * H[l] * K[1, i, l]
-    _derivative(TS, ST, K, 2, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi)
-    for i in range(n):
-        for l in range(lo, hi):
-            ST[i, l] = S[i, l] + H[l] * K[2, i, l]
-    for l in range(lo, hi):
-        TS[l] = T[l] + H[l]
-    _derivative(TS, ST, K, 3, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, lo, hi)
-    for i in range(n):
-        for l in range(lo, hi):
-            OUT[i, l] = S[i, l] + H[l] / 6.0 * (K[0, i, l] + 2.0 * K[1, i, l] + 2.0 * K[2, i, l] + K[3, i, l])
+    o = ob + _B_K + 6 * k
+    for l in range(_u(lo), _u(hi)):  # at rest: no motion; else the velocity
+        moving = V[_at(ob + _B_KIND) + l] != _FROZEN_F
+        for q in range(3):
+            v = V[_at(ob + s + 3 + q) + l]  # read first: a read under a condition stops LLVM vectorising
+            V[_at(o + q) + l] = v if moving else 0.0
+            V[_at(o + 3 + q) + l] = 0.0
+    if glide:  # a constant argument: the inlined pass has no branch in its loop
+        _air_pass(V, ob, s, o, g, True, lo, hi)
+    elif air:
+        _air_pass(V, ob, s, o, g, False, lo, hi)
+    if ramp:
+        _ramp_pass(V, ob, s, o, g, lo, hi)
+
+
+@numba.njit(**_INLINE)
+def _air_pass(V, ob, s, o, g, glide, lo, hi):
+    """Accelerations of the lanes in the air into fields o + 3 .. o + 5: drag, and lift when
+    gliding (computed only if ``glide``), along the air-relative velocity, areas growing after entry."""
+    for l in range(_u(lo), _u(hi)):
+        vx = V[_at(ob + s + 3) + l]
+        vy = V[_at(ob + s + 4) + l]
+        kind = V[_at(ob + _B_KIND) + l]
+        mass = V[_at(ob + _B_MASS) + l]
+        rho = V[_at(ob + _B_RHO) + l]
+        ux = vx - V[_at(ob + _B_WE) + l]
+        uy = vy - V[_at(ob + _B_WN) + l]
+        uz = V[_at(ob + s + 5) + l]
+        since = V[_at(_V_TS) + l] - V[_at(ob + _B_ENTRY) + l]
+        j = V[_at(ob + _B_GROW) + l]
+        fill = V[_at(ob + _B_FILL) + l]
+        cda = _area(since, fill, V[_at(ob + _B_CDA0) + l], V[_at(ob + _B_CDA) + l], j)
+        ax, ay, az = drag_acceleration_kernel(ux, uy, uz, rho, cda, mass)
+        if glide:
+            cla = _area(since, fill, V[_at(ob + _B_CLA0) + l], V[_at(ob + _B_CLA) + l], j)
+            # bank toward the target once steering; the heading error from the air velocity
+            # to the target, clockwise positive, in (-pi, pi]
+            de = V[_at(ob + _B_TE) + l] - V[_at(ob + s) + l]
+            dn = V[_at(ob + _B_TN) + l] - V[_at(ob + s + 1) + l]
+            err = atan2_kernel(uy * de - ux * dn, ux * de + uy * dn)
+            bank = steering_bank_kernel(err, math.sqrt(de * de + dn * dn), V[_at(ob + _B_GAIN) + l],
+                                        V[_at(ob + _B_LIM) + l], V[_at(ob + _B_HOLD) + l], V[_at(ob + _B_HRAD) + l])
+            bank = bank if V[_at(ob + _B_STEER) + l] > 0.0 else 0.0
+            gx, gy, gz = glider_aero_acceleration_kernel(ux, uy, uz, cla, cda, bank, rho, mass)
+            gliding = kind == _GLIDE_F
+            ax = gx if gliding else ax
+            ay = gy if gliding else ay
+            az = gz if gliding else az
+        _keep(V, o, l, kind == _FLIGHT_F or kind == _GLIDE_F, ax, ay, az - g)
+
+
+@numba.njit(**_INLINE)
+def _ramp_pass(V, ob, s, o, g, lo, hi):
+    """Accelerations of the lanes on the ramp into fields o + 3 .. o + 5, along its axis only."""
+    for l in range(_u(lo), _u(hi)):
+        rx = V[_at(ob + _B_RX) + l]
+        ry = V[_at(ob + _B_RY) + l]
+        rz = V[_at(ob + _B_RZ) + l]
+        speed = V[_at(ob + s + 3) + l] * rx + V[_at(ob + s + 4) + l] * ry + V[_at(ob + s + 5) + l] * rz
+        along_wind = V[_at(ob + _B_WE) + l] * rx + V[_at(ob + _B_WN) + l] * ry
+        a = ramp_acceleration_trig_kernel(
+            speed, speed - along_wind, V[_at(ob + _B_TARGET) + l], V[_at(ob + _B_SIN) + l], V[_at(ob + _B_COS) + l],
+            V[_at(ob + _B_MASS) + l], V[_at(ob + _B_POWER) + l], V[_at(ob + _B_TRACTION) + l],
+            V[_at(ob + _B_RR) + l], V[_at(ob + _B_CDA) + l], V[_at(ob + _B_RHO) + l], g,
+        )
+        _keep(V, o, l, V[_at(ob + _B_KIND) + l] == _RAMP_F, a * rx, a * ry, a * rz)
+
+
+@numba.njit(**_INLINE)
+def _keep(V, o, l, chosen, ax, ay, az):
+    """Acceleration fields o + 3 .. o + 5 of lane l: (ax, ay, az) if ``chosen``, else as they were.
+    Both values are read first: a read under the condition would stop LLVM vectorising."""
+    old_x = V[_at(o + 3) + l]
+    old_y = V[_at(o + 4) + l]
+    old_z = V[_at(o + 5) + l]
+    V[_at(o + 3) + l] = ax if chosen else old_x
+    V[_at(o + 4) + l] = ay if chosen else old_y
+    V[_at(o + 5) + l] = az if chosen else old_z
+
+
+@numba.njit(**_OPTS)
+def _derivative(V, b0, b1, s, k, elev, meta, wh, we, wn, KE, g, lo, hi):
+    """d(state)/dt of bodies b0..b1-1 at their state fields s into stage k, lanes lo..hi-1, at the
+    stage times in V. A body at rest in every lane (the bike after impact) gets zeros."""
+    for b in range(b0, b1):
+        ob = _vb(b)
+        ramp = False
+        air = False
+        glide = False
+        for l in range(_u(lo), _u(hi)):
+            kind = V[_at(ob + _B_KIND) + l]
+            ramp |= kind == _RAMP_F
+            air |= kind == _FLIGHT_F or kind == _GLIDE_F
+            glide |= kind == _GLIDE_F
+        if ramp or air:
+            _environment(V, ob, s, elev, meta, wh, we, wn, KE, lo, hi)
+        _body_derivative(V, ob, s, k, g, ramp, air, glide, lo, hi)
+
+
+@numba.njit(**_OPTS)
+def _rk4(V, b0, b1, elev, meta, wh, we, wn, KE, g, lo, hi):
+    """One classic RK4 step of bodies b0..b1-1 in lanes lo..hi-1, from the _B_S fields at the
+    times _V_T over the steps _V_H, into the _B_OUT fields; stage k's derivative stays in
+    the _B_K fields (k1, the derivative at the step's start, gives the step's peak load)."""
+    for l in range(_u(lo), _u(hi)):
+        V[_at(_V_TS) + l] = V[_at(_V_T) + l]
+    _derivative(V, b0, b1, _B_S, 0, elev, meta, wh, we, wn, KE, g, lo, hi)
+    _stage_state(V, b0, b1, 0.5, 0, lo, hi)
+    for l in range(_u(lo), _u(hi)):
+        V[_at(_V_TS) + l] = V[_at(_V_T) + l] + 0.5 * V[_at(_V_H) + l]
+    _derivative(V, b0, b1, _B_ST, 1, elev, meta, wh, we, wn, KE, g, lo, hi)
+    _stage_state(V, b0, b1, 0.5, 1, lo, hi)
+    _derivative(V, b0, b1, _B_ST, 2, elev, meta, wh, we, wn, KE, g, lo, hi)
+    _stage_state(V, b0, b1, 1.0, 2, lo, hi)
+    for l in range(_u(lo), _u(hi)):
+        V[_at(_V_TS) + l] = V[_at(_V_T) + l] + V[_at(_V_H) + l]
+    _derivative(V, b0, b1, _B_ST, 3, elev, meta, wh, we, wn, KE, g, lo, hi)
+    for b in range(b0, b1):
+        ob = _vb(b)
+        for q in range(6):
+            for l in range(_u(lo), _u(hi)):
+                V[_at(ob + _B_OUT + q) + l] = V[_at(ob + _B_S + q) + l] + V[_at(_V_H) + l] / 6.0 * (
+                    V[_at(ob + _B_K + q) + l] + 2.0 * V[_at(ob + _B_K + 6 + q) + l]
+                    + 2.0 * V[_at(ob + _B_K + 12 + q) + l] + V[_at(ob + _B_K + 18 + q) + l])
+
+
+@numba.njit(**_OPTS)
+def _probe(V, h, OUT, nb, elev, meta, wh, we, wn, KE, g, l):
+    """RK4 step of length h of lane l from its packed start (an event search's trial) into OUT."""
+    V[_at(_V_H) + l] = h
+    _rk4(V, 0, nb, elev, meta, wh, we, wn, KE, g, l, l + 1)
+    _store(V, _B_OUT, OUT, nb, l, l + 1)
+
+
+@numba.njit(**_OPTS)
+def _stage_state(V, b0, b1, c, k, lo, hi):
+    """RK4 stage state: start + c * H * (stage k's derivative), into the _B_ST fields."""
+    for b in range(b0, b1):
+        ob = _vb(b)
+        for q in range(6):
+            for l in range(_u(lo), _u(hi)):
+                V[_at(ob + _B_ST + q) + l] = V[_at(ob + _B_S + q) + l] + c * V[_at(_V_H) + l] * V[
+                    _at(ob + _B_K + 6 * k + q) + l]
 
 
 @numba.njit(**_INLINE)
@@ -315,6 +456,15 @@ def _events_at(P, b, l, x, y, z, vx, vy, vz, ground):
     if flying and P[b, ph.NEXT_ON_NEAR, l] >= 0.0:
         near = math.hypot(x - P[b, ph.TARGET_EAST, l], y - P[b, ph.TARGET_NORTH, l]) - P[b, ph.NEAR_DISTANCE, l]
     return contact, height, lip, speed, near
+
+
+@numba.njit(**_INLINE)
+def _all_frozen(P, b, lo, hi):
+    """Whether body b is in a FROZEN phase in every lane lo..hi-1."""
+    for l in range(lo, hi):
+        if P[b, _K, l] != _FROZEN_F:
+            return False
+    return True
 
 
 @numba.njit(**_OPTS)
@@ -369,21 +519,6 @@ def _wind_at(x, y, z, l, elev, meta, wh, we, wn, KE):
 
 
 # ---- the glide sprint --------------------------------------------------------------------
-# Fields of the sprint's packed array W: field f of lane l is W[f * LANES + l]. One array with
-# compile-time offsets lets LLVM prove the lane loops' reads and writes apart without runtime
-# checks, so they vectorise (a loop over several numba arrays does not: "too many memory checks").
-_W_S = 0  # state of the gliding body (6 fields)
-_W_ST = 6  # RK4 stage state (6)
-_W_K = 12  # RK4 stage derivatives (4 x 6)
-_W_OUT = 36  # the step's end (6)
-_W_H, _W_GROUND, _W_WE, _W_WN, _W_RHO = 42, 43, 44, 45, 46
-_W_TE, _W_TN, _W_CLA, _W_CDA, _W_MASS, _W_GAIN, _W_LIM, _W_HOLD, _W_HRAD, _W_STEER = range(47, 57)
-_W_G0 = 57  # event functions at the step's start (_N_EVENTS fields)
-_W_PEAK = 62
-_W_AGL, _W_COUNT = 63, 64  # height above ground; wind layers at or below it
-_W_FIELDS = 65
-
-
 @numba.njit(**_INLINE)
 def _sprint_lanes(P, T, t_entry, t_end, done, nb, SPR):
     """Which lanes can sprint (into SPR) and their gliding body, or -1 if none.
@@ -425,206 +560,94 @@ def _sprint_lanes(P, T, t_entry, t_end, done, nb, SPR):
 
 
 @numba.njit(**_OPTS)
-def _sprint_ground(W, s, elev, meta):
-    """Ground elevation under stage state s of every lane into W (height_kernel's arithmetic)."""
-    nu, nv = elev.shape
-    for l in range(LANES):
-        x = W[(s + 0) * LANES + l]
-        y = W[(s + 1) * LANES + l]
-        i, fu = grid_cell_kernel(meta[0] * x + meta[1] * y, meta[4], meta[6], nu)
-        j, fv = grid_cell_kernel(meta[2] * x + meta[3] * y, meta[5], meta[7], nv)
-        i1 = min(i + 1, nu - 1)
-        j1 = min(j + 1, nv - 1)
-        W[_W_GROUND * LANES + l] = grid_bilinear_kernel(elev[i, j], elev[i1, j], elev[i, j1], elev[i1, j1], fu, fv,
-                                                        nu, nv)
-
-
-@numba.njit(**_OPTS)
-def _sprint_environment(W, s, elev, meta, wh, we, wn, KE):
-    """Ground, wind and air density at stage state s of every lane into W: the values of
-    _terrain_pass, _wind_pass and _accel_pass bit for bit, in loops LLVM vectorises.
-
-    The layered wind is found by counting the layers at or below each lane's height (a loop
-    over layers outside the lane loop) instead of wind_at_height_kernel's binary search: for
-    sorted heights the same bracketing layers, then the same interpolation.
-    """
-    _sprint_ground(W, s, elev, meta)
-    n = wh.shape[0]
-    for l in range(LANES):
-        agl = W[(s + 2) * LANES + l] - W[_W_GROUND * LANES + l]
-        W[_W_AGL * LANES + l] = agl if not (agl < 0.0) else 0.0
-        W[_W_COUNT * LANES + l] = 0.0
-    for k in range(n):
-        hk = wh[k]
-        for l in range(LANES):
-            W[_W_COUNT * LANES + l] += 1.0 if hk <= W[_W_AGL * LANES + l] else 0.0
-    for l in range(LANES):
-        h = W[_W_AGL * LANES + l]
-        lo = min(max(int(W[_W_COUNT * LANES + l]) - 1, 0), n - 1)
-        hi = min(lo + 1, n - 1)
-        w = (h - wh[lo]) / (wh[hi] - wh[lo])
-        e = we[lo] + w * (we[hi] - we[lo])
-        nn = wn[lo] + w * (wn[hi] - wn[lo])
-        top = h >= wh[n - 1]
-        e = we[n - 1] if top else e
-        nn = wn[n - 1] if top else nn
-        bottom = h <= wh[0]
-        e = we[0] if bottom else e
-        nn = wn[0] if bottom else nn
-        W[_W_WE * LANES + l], W[_W_WN * LANES + l] = _veer(e, nn, KE[_KE_WIND_COS, l], KE[_KE_WIND_SIN, l])
-    for l in range(LANES):
-        W[_W_RHO * LANES + l] = _lane_density(W[(s + 2) * LANES + l], KE[_KE_AIR_DENSITY, l],
-                                              KE[_KE_TEMPERATURE_OFFSET, l])
-
-
-@numba.njit(**_INLINE)
-def _sprint_accel(W, s, k, g):
-    """d(state)/dt of the gliding body at stage state s of every lane into stage k (vectorised;
-    the arithmetic of _accel_pass's GLIDE branch without area growth)."""
-    for l in range(LANES):
-        x = W[(s + 0) * LANES + l]
-        y = W[(s + 1) * LANES + l]
-        vx = W[(s + 3) * LANES + l]
-        vy = W[(s + 4) * LANES + l]
-        vz = W[(s + 5) * LANES + l]
-        ux = vx - W[_W_WE * LANES + l]
-        uy = vy - W[_W_WN * LANES + l]
-        uz = vz
-        de = W[_W_TE * LANES + l] - x
-        dn = W[_W_TN * LANES + l] - y
-        err = atan2_kernel(uy * de - ux * dn, ux * de + uy * dn)
-        bank = steering_bank_kernel(err, math.sqrt(de * de + dn * dn), W[_W_GAIN * LANES + l],
-                                    W[_W_LIM * LANES + l], W[_W_HOLD * LANES + l], W[_W_HRAD * LANES + l])
-        if not (W[_W_STEER * LANES + l] > 0.0):
-            bank = 0.0
-        ax, ay, az = glider_aero_acceleration_kernel(ux, uy, uz, W[_W_CLA * LANES + l], W[_W_CDA * LANES + l],
-                                                     bank, W[_W_RHO * LANES + l], W[_W_MASS * LANES + l])
-        o = (_W_K + 6 * k) * LANES + l
-        W[o] = vx
-        W[o + LANES] = vy
-        W[o + 2 * LANES] = vz
-        W[o + 3 * LANES] = ax
-        W[o + 4 * LANES] = ay
-        W[o + 5 * LANES] = az - g
-
-
-@numba.njit(**_OPTS)
-def _sprint_rk4(W, g, elev, meta, wh, we, wn, KE):
-    """One RK4 step of every lane from W's state into its _W_OUT fields (the arithmetic of _rk4)."""
-    _sprint_environment(W, _W_S, elev, meta, wh, we, wn, KE)
-    _sprint_accel(W, _W_S, 0, g)
-    for i in range(6):
-        for l in range(LANES):
-            W[(_W_ST + i) * LANES + l] = W[(_W_S + i) * LANES + l] + 0.5 * W[_W_H * LANES + l] * W[
-                (_W_K + i) * LANES + l]
-    _sprint_environment(W, _W_ST, elev, meta, wh, we, wn, KE)
-    _sprint_accel(W, _W_ST, 1, g)
-    for i in range(6):
-        for l in range(LANES):
-            W[(_W_ST + i) * LANES + l] = W[(_W_S + i) * LANES + l] + 0.5 * W[_W_H * LANES + l] * W[
-                (_W_K + 6 + i) * LANES + l]
-    _sprint_environment(W, _W_ST, elev, meta, wh, we, wn, KE)
-    _sprint_accel(W, _W_ST, 2, g)
-    for i in range(6):
-        for l in range(LANES):
-            W[(_W_ST + i) * LANES + l] = W[(_W_S + i) * LANES + l] + W[_W_H * LANES + l] * W[
-                (_W_K + 12 + i) * LANES + l]
-    _sprint_environment(W, _W_ST, elev, meta, wh, we, wn, KE)
-    _sprint_accel(W, _W_ST, 3, g)
-    for i in range(6):
-        for l in range(LANES):
-            W[(_W_OUT + i) * LANES + l] = W[(_W_S + i) * LANES + l] + W[_W_H * LANES + l] / 6.0 * (
-                W[(_W_K + i) * LANES + l] + 2.0 * W[(_W_K + 6 + i) * LANES + l]
-                + 2.0 * W[(_W_K + 12 + i) * LANES + l] + W[(_W_K + 18 + i) * LANES + l])
-
-
-@numba.njit(**_OPTS)
-def _glide_sprint(W, b, i0, S, T, P, SPR, phase, peak_g, elev, meta, wh, we, wn, KE, g, t_max, counts):
+def _glide_sprint(V, b, i0, S, T, P, SPR, phase, peak_g, elev, meta, wh, we, wn, KE, g, t_max, counts):
     """Step the gliding body b of the lanes SPR until a step of one would cross an event or reach t_max.
 
-    The steps are the general path's, bit for bit (the same kernels, the same arithmetic, the
-    same event test), so a sample's result does not depend on whether a step was sprinted:
-    the step an event ends is left to the general path. Returns the number of steps taken.
+    The steps are the general path's (the same _rk4 on the same packed lanes, the same event
+    test, the same peak-load update), so a sample's result does not depend on whether a step
+    was sprinted: the step an event ends is left to the general path. The sprint saves the
+    general pass's lane-by-lane bookkeeping and the other bodies' work. Returns the number of
+    steps taken.
     """
-    o = 6 * b
+    ob = _vb(b)
     for l in range(LANES):
         for q in range(6):
-            W[(_W_S + q) * LANES + l] = S[o + q, l]
-        W[_W_H * LANES + l] = P[b, ph.TIME_STEP, l]
-        W[_W_TE * LANES + l] = P[b, ph.TARGET_EAST, l]
-        W[_W_TN * LANES + l] = P[b, ph.TARGET_NORTH, l]
-        W[_W_CLA * LANES + l] = P[b, ph.LIFT_AREA, l]
-        W[_W_CDA * LANES + l] = P[b, ph.DRAG_AREA, l]
-        W[_W_MASS * LANES + l] = P[b, ph.MASS, l]
-        W[_W_GAIN * LANES + l] = P[b, ph.BANK_GAIN, l]
-        W[_W_LIM * LANES + l] = P[b, ph.MAX_BANK, l]
-        W[_W_HOLD * LANES + l] = P[b, ph.HOLDING_TURN, l]
-        W[_W_HRAD * LANES + l] = P[b, ph.HOLDING_RADIUS, l]
-        W[_W_STEER * LANES + l] = 1.0 if P[b, ph.BANK_GAIN, l] > 0.0 else 0.0
+            V[(ob + _B_S + q) * LANES + l] = S[6 * b + q, l]
+        V[_V_H * LANES + l] = P[b, ph.TIME_STEP, l]
+        V[_V_T * LANES + l] = T[l]
         if SPR[l]:
-            W[_W_PEAK * LANES + l] = peak_g[i0 + l, b, phase[b, l]]
-            ground = height_kernel(elev, meta, S[o, l], S[o + 1, l])
-            ev = _events_at(P, b, l, S[o, l], S[o + 1, l], S[o + 2, l], S[o + 3, l], S[o + 4, l], S[o + 5, l],
-                            ground)
+            V[_V_PEAK * LANES + l] = peak_g[i0 + l, b, phase[b, l]]
+            ground = height_kernel(elev, meta, S[6 * b, l], S[6 * b + 1, l])
+            ev = _events_at(P, b, l, S[6 * b, l], S[6 * b + 1, l], S[6 * b + 2, l], S[6 * b + 3, l],
+                            S[6 * b + 4, l], S[6 * b + 5, l], ground)
             for e in range(_N_EVENTS):
-                W[(_W_G0 + e) * LANES + l] = ev[e]
+                V[(_V_G0 + e) * LANES + l] = ev[e]
     steps = 0
     while True:
         for l in range(LANES):
-            if SPR[l] and not (T[l] + W[_W_H * LANES + l] < t_max):
-                return _sprint_end(W, b, i0, S, SPR, phase, peak_g, steps)
-        _sprint_rk4(W, g, elev, meta, wh, we, wn, KE)
+            if SPR[l] and not (T[l] + V[_V_H * LANES + l] < t_max):
+                return _sprint_end(V, b, i0, S, SPR, phase, peak_g, steps)
+        _rk4(V, b, b + 1, elev, meta, wh, we, wn, KE, g, 0, LANES)
         # the general path's event test at the step's end: an event function positive at the
         # start and not positive at the end is an event inside the step
         crossed = False
-        _sprint_ground(W, _W_OUT, elev, meta)
+        _ground(V, ob, _B_OUT, elev, meta, 0, LANES)
         for l in range(LANES):
             if not SPR[l]:
                 continue
-            ev = _events_at(P, b, l, W[_W_OUT * LANES + l], W[(_W_OUT + 1) * LANES + l], W[(_W_OUT + 2) * LANES + l],
-                            W[(_W_OUT + 3) * LANES + l], W[(_W_OUT + 4) * LANES + l], W[(_W_OUT + 5) * LANES + l],
-                            W[_W_GROUND * LANES + l])
+            f = (ob + _B_OUT) * LANES + l
+            ev = _events_at(P, b, l, V[f], V[f + LANES], V[f + 2 * LANES], V[f + 3 * LANES], V[f + 4 * LANES],
+                            V[f + 5 * LANES], V[(ob + _B_GROUND) * LANES + l])
             for e in range(_N_EVENTS):
-                g0 = W[(_W_G0 + e) * LANES + l]
+                g0 = V[(_V_G0 + e) * LANES + l]
                 if g0 != np.inf and g0 > 0.0 and not (ev[e] > 0.0):
                     crossed = True
-                W[(_W_G0 + e) * LANES + l] = ev[e]  # only kept if the step is taken
+                V[(_V_G0 + e) * LANES + l] = ev[e]  # only kept if the step is taken
         if crossed:
-            return _sprint_end(W, b, i0, S, SPR, phase, peak_g, steps)
+            return _sprint_end(V, b, i0, S, SPR, phase, peak_g, steps)
         for l in range(LANES):
             if not SPR[l]:
                 continue
-            # the peak aerodynamic load from k1, as the general path takes it
-            ax = W[(_W_K + 3) * LANES + l]
-            ay = W[(_W_K + 4) * LANES + l]
-            az = W[(_W_K + 5) * LANES + l] + g
-            load = math.sqrt(ax * ax + ay * ay + az * az) / STANDARD_GRAVITY
-            if load > W[_W_PEAK * LANES + l]:
-                W[_W_PEAK * LANES + l] = load
+            load = _k1_load(V, b, l, g)
+            if load > V[_V_PEAK * LANES + l]:
+                V[_V_PEAK * LANES + l] = load
             for q in range(6):
-                W[(_W_S + q) * LANES + l] = W[(_W_OUT + q) * LANES + l]
-            T[l] = T[l] + W[_W_H * LANES + l]
+                V[(ob + _B_S + q) * LANES + l] = V[(ob + _B_OUT + q) * LANES + l]
+            T[l] = T[l] + V[_V_H * LANES + l]
+            V[_V_T * LANES + l] = T[l]
             counts[i0 + l] += 1
         steps += 1
 
 
+@numba.njit(**_INLINE)
+def _k1_load(V, b, l, g):
+    """The aerodynamic load [g] on body b in lane l from k1, the derivative at the step's start."""
+    f = (_vb(b) + _B_K) * LANES + l
+    ax = V[f + 3 * LANES]
+    ay = V[f + 4 * LANES]
+    az = V[f + 5 * LANES] + g
+    # in units of standard gravity, whatever g the run uses
+    return math.sqrt(ax * ax + ay * ay + az * az) / STANDARD_GRAVITY
+
+
 @numba.njit(**_OPTS)
-def _sprint_end(W, b, i0, S, SPR, phase, peak_g, steps):
+def _sprint_end(V, b, i0, S, SPR, phase, peak_g, steps):
     """Write the sprint's state and peak loads back; returns ``steps``."""
-    o = 6 * b
+    ob = _vb(b)
     for l in range(LANES):
         if not SPR[l]:
             continue
         for q in range(6):
-            S[o + q, l] = W[(_W_S + q) * LANES + l]
-        peak_g[i0 + l, b, phase[b, l]] = W[_W_PEAK * LANES + l]
+            S[6 * b + q, l] = V[(ob + _B_S + q) * LANES + l]
+        peak_g[i0 + l, b, phase[b, l]] = V[_V_PEAK * LANES + l]
     return steps
 
 
 @numba.njit(**_OPTS)
-def _enter(i, l, b, p_new, T, S, tables, P, phase, t_entry, t_end, t_fill, nb, elev, meta, wh, we, wn, KE,
+def _enter(i, l, b, p_new, T, S, tables, P, V, phase, t_entry, t_end, t_fill, nb, elev, meta, wh, we, wn, KE,
            entry_t, entry_state, t_datum):
-    """Switch body b of lane l (sample i) to phase p_new at its time T[l]: entry action, schedule, monitors."""
+    """Switch body b of lane l (sample i) to phase p_new at its time T[l]: entry action, schedule, monitors,
+    and the phase's parameters into the packed lanes V."""
     o = 6 * b
     t = T[l]
     row = _table(tables, i)[b, p_new]
@@ -669,6 +692,7 @@ def _enter(i, l, b, p_new, T, S, tables, P, phase, t_entry, t_end, t_fill, nb, e
     t_fill[b, l] = t_end[b, l] - t
     phase[b, l] = p_new
     t_entry[b, l] = t
+    _pack_phase(V, b, l, P, t_entry, t_fill)
     entry_t[i, b, p_new] = t
     for k in range(6 * nb):
         entry_state[i, b, p_new, k] = S[k, l]
@@ -679,19 +703,15 @@ def _enter(i, l, b, p_new, T, S, tables, P, phase, t_entry, t_end, t_fill, nb, e
 
 
 @numba.njit(**_OPTS)
-def _record(rec, k, t, S, l, K, phase, nb, g):
-    """Row k of one recorded path: time, then per body state, phase and felt load (from k1 in K[0])."""
+def _record(rec, k, t, S, l, V, phase, nb, g):
+    """Row k of one recorded path: time, then per body state, phase and felt load (from k1 in V)."""
     rec[k, 0] = t
     for b in range(nb):
         c = 1 + 8 * b
         for q in range(6):
             rec[k, c + q] = S[6 * b + q, l]
         rec[k, c + 6] = phase[b, l]
-        ax = K[0, 6 * b + 3, l]
-        ay = K[0, 6 * b + 4, l]
-        az = K[0, 6 * b + 5, l] + g
-        # load in units of standard gravity, whatever g the run uses
-        rec[k, c + 7] = math.sqrt(ax * ax + ay * ay + az * az) / STANDARD_GRAVITY
+        rec[k, c + 7] = _k1_load(V, b, l, g)
 
 
 @numba.njit(**_OPTS)
@@ -710,20 +730,15 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
     S = np.zeros((n6, L))
     TR = np.zeros((n6, L))  # the step's end (trial)
     PR = np.zeros((n6, L))  # event probes, then the step's start
-    K = np.zeros((4, n6, L))  # RK4 stage derivatives; K[0] (k1) is kept after a step
-    ST = np.zeros((n6, L))  # RK4 stage states
-    TS = np.zeros(L)  # RK4 stage times
-    scratch = np.zeros((3, L))
+    V = np.zeros((_V_BODY + _VB * nb) * L)  # the packed lanes of the RK4 passes
     P = np.zeros((nb, ph.N_PARAMS, L))
     KE = np.zeros((4, L))
     phase = np.zeros((nb, L), np.int64)
     t_entry = np.zeros((nb, L))
     t_end = np.full((nb, L), np.inf)
     t_fill = np.zeros((nb, L))
-    steer = np.zeros((nb, L))
     T = np.zeros(L)
     H = np.zeros(L)
-    HC = np.zeros(L)  # trial step lengths of one lane's event search
     t_datum = np.zeros(L)
     done = np.ones(L, np.bool_)
     hit_sched = np.zeros(L, np.bool_)
@@ -736,7 +751,6 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
     last_at = np.zeros((nb, 3, L))
     n_rows = np.zeros(L, np.int64)
     max_rec = rec.shape[1]
-    W = np.zeros(_W_FIELDS * L)  # the glide sprint's packed lanes
     SPR = np.zeros(L, np.bool_)  # the lanes that sprint
     for l in range(L):
         i = i0 + l
@@ -753,7 +767,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                 S[6 * b + q, l] = init[i, b, q]
         for b in range(nb):
             contact_from[i, b] = -1
-            _enter(i, l, b, 0, T, S, tables, P, phase, t_entry, t_end, t_fill, nb, elev, meta, wh, we, wn, KE,
+            _enter(i, l, b, 0, T, S, tables, P, V, phase, t_entry, t_end, t_fill, nb, elev, meta, wh, we, wn, KE,
                    entry_t, entry_state, t_datum)
     while True:
         # bookkeeping lane by lane: scheduled transitions (cascades allowed, bounded),
@@ -772,7 +786,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                     if nxt < 0:
                         t_end[b, l] = np.inf
                         break
-                    _enter(i, l, b, nxt, T, S, tables, P, phase, t_entry, t_end, t_fill, nb, elev, meta,
+                    _enter(i, l, b, nxt, T, S, tables, P, V, phase, t_entry, t_end, t_fill, nb, elev, meta,
                            wh, we, wn, KE, entry_t, entry_state, t_datum)
                     g_fresh[l] = False
                     guard += 1
@@ -787,13 +801,14 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                     t_sched = min(t_sched, t_end[b, l])
                 # switches inside a phase are scheduled too, so no RK4 step straddles one:
                 # steering starts (a jump in bank), area growth ends (a kink)
-                steer[b, l] = 0.0
+                steering = 0.0
                 if kind == _GLIDE_F and P[b, ph.BANK_GAIN, l] > 0.0:
                     t_on = t_entry[b, l] + P[b, ph.REACTION_TIME, l]
                     if t >= t_on:
-                        steer[b, l] = 1.0
+                        steering = 1.0
                     else:
                         t_sched = min(t_sched, t_on)
+                V[(_vb(b) + _B_STEER) * L + l] = steering
                 if P[b, ph.GROW_EXPONENT, l] > 0.0 and P[b, ph.GROW_TIME, l] > 0.0:
                     t_grown = t_entry[b, l] + P[b, ph.GROW_TIME, l]
                     if t < t_grown:
@@ -804,9 +819,10 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                 t_final[i] = t
                 t_datum_out[i] = t_datum[l]
                 if i < n_rec and n_rows[l] < max_rec:
-                    _derivative(T, S, K, 0, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch,
-                                l, l + 1)
-                    _record(rec[i], n_rows[l], t, S, l, K, phase, nb, g)
+                    _load(V, S, T, H, nb, l, l + 1)
+                    V[_V_TS * L + l] = t
+                    _derivative(V, 0, nb, _B_S, 0, elev, meta, wh, we, wn, KE, g, l, l + 1)
+                    _record(rec[i], n_rows[l], t, S, l, V, phase, nb, g)
                     n_rows[l] += 1
                     rec_len[i] = n_rows[l]
                 continue
@@ -825,7 +841,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
         # (other lanes wait: each lane keeps its own time)
         if sprint and i0 >= n_rec:
             sb = _sprint_lanes(P, T, t_entry, t_end, done, nb, SPR)
-            if sb >= 0 and _glide_sprint(W, sb, i0, S, T, P, SPR, phase, peak_g, elev, meta, wh, we, wn, KE, g,
+            if sb >= 0 and _glide_sprint(V, sb, i0, S, T, P, SPR, phase, peak_g, elev, meta, wh, we, wn, KE, g,
                                          t_max, sprint_steps) > 0:
                 for l in range(L):
                     if SPR[l]:
@@ -833,7 +849,9 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                 continue
         # one RK4 step of every lane together, with the event functions at both ends
         _event_pass(S, P, nb, G0, elev, meta, 0, L, g_fresh)
-        _rk4(T, S, H, TR, K, ST, TS, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g, scratch, 0, L)
+        _load(V, S, T, H, nb, 0, L)
+        _rk4(V, 0, nb, elev, meta, wh, we, wn, KE, g, 0, L)
+        _store(V, _B_OUT, TR, nb, 0, L)
         _event_pass(TR, P, nb, G1, elev, meta, 0, L, never)
         for l in range(L):
             if done[l]:
@@ -843,14 +861,11 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
             for b in range(nb):
                 kind = P[b, _K, l]
                 if kind == _FLIGHT_F or kind == _GLIDE_F:
-                    ax = K[0, 6 * b + 3, l]
-                    ay = K[0, 6 * b + 4, l]
-                    az = K[0, 6 * b + 5, l] + g
-                    load = math.sqrt(ax * ax + ay * ay + az * az) / STANDARD_GRAVITY
+                    load = _k1_load(V, b, l, g)
                     if load > peak_g[i, b, phase[b, l]]:
                         peak_g[i, b, phase[b, l]] = load
             if i < n_rec and n_rows[l] < max_rec:
-                _record(rec[i], n_rows[l], T[l], S, l, K, phase, nb, g)
+                _record(rec[i], n_rows[l], T[l], S, l, V, phase, nb, g)
                 n_rows[l] += 1
                 rec_len[i] = n_rows[l]
             # state events: earliest sign change over the step, located by the Illinois
@@ -875,9 +890,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                     root = hi
                     for _ in range(100):
                         c = (lo * ghi - hi * glo) / (ghi - glo)
-                        HC[l] = c
-                        _rk4(T, S, HC, PR, K, ST, TS, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g,
-                             scratch, l, l + 1)
+                        _probe(V, c, PR, nb, elev, meta, wh, we, wn, KE, g, l)
                         gc = _event_value(ev, b, PR, l, P, elev, meta)
                         root = c
                         if abs(gc) < EVENT_TOLERANCE or hi - lo < 1e-13:
@@ -899,9 +912,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                         best_b = b
                         best_ev = ev
                     else:  # not expected after the check above; keep PR at the earliest root
-                        HC[l] = best_h
-                        _rk4(T, S, HC, PR, K, ST, TS, P, t_entry, t_fill, steer, nb, elev, meta, wh, we, wn, KE, g,
-                             scratch, l, l + 1)
+                        _probe(V, best_h, PR, nb, elev, meta, wh, we, wn, KE, g, l)
             if best_b >= 0:
                 for k in range(n6):
                     TR[k, l] = PR[k, l]
@@ -985,7 +996,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                             nxt = int(P[b, ph.NEXT_ON_NEAR, l])
                         else:
                             nxt = int(P[b, ph.NEXT_ON_LIP, l])
-                        _enter(i, l, b, nxt, T, S, tables, P, phase, t_entry, t_end, t_fill, nb, elev, meta,
+                        _enter(i, l, b, nxt, T, S, tables, P, V, phase, t_entry, t_end, t_fill, nb, elev, meta,
                                wh, we, wn, KE, entry_t, entry_state, t_datum)
                         break
 
@@ -1114,6 +1125,9 @@ def run_ensemble(
         tables = tables[None]
     if tables.shape[0] not in (1, n) or tables.shape[1] != nb:
         raise ValueError("tables must have shape (n or 1, B, MAX_PHASES, N_PARAMS)")
+    grow = tables[..., ph.GROW_EXPONENT]
+    if np.any((grow < 0) | (grow > MAX_GROWTH_EXPONENT) | (grow != np.round(grow))):
+        raise ValueError(f"grow_exponent must be an integer from 0 to {MAX_GROWTH_EXPONENT}")
     wind = wind or Wind.calm()
     if env is None:
         env = np.array([ph.DEFAULT_ENV])
