@@ -521,19 +521,20 @@ def _wind_at(x, y, z, l, elev, meta, wh, we, wn, KE):
 # ---- the glide sprint --------------------------------------------------------------------
 @numba.njit(**_INLINE)
 def _sprint_lanes(P, T, t_entry, t_end, done, nb, SPR):
-    """Which lanes can sprint (into SPR) and their gliding body, or -1 if none.
+    """The body every live lane glides with, or -1; SPR marks the live lanes.
 
-    A lane sprints when one body glides without area growth, clearance monitor, scheduled end
-    or pending start of steering, and every other body is at rest; the gliding body is the
-    same in every sprinting lane (the first such body found).
+    The block sprints only when every live lane can: one body glides without area growth,
+    clearance monitor, scheduled end or pending start of steering, every other body is at
+    rest, and the gliding body is the same in every lane. (Sprinting some lanes while the
+    others wait measured slower once the general pass was vectorised: the waiting lanes fall
+    out of step.)
     """
     body = -1
     for l in range(LANES):
-        SPR[l] = False
+        SPR[l] = not done[l]
         if done[l]:
             continue
         moving = -1
-        ok = True
         for b in range(nb):
             kind = P[b, _K, l]
             if kind == _FROZEN_F:
@@ -542,21 +543,12 @@ def _sprint_lanes(P, T, t_entry, t_end, done, nb, SPR):
                                    and P[b, ph.MONITOR_CLEARANCE, l] == 0.0 and t_end[b, l] == np.inf
                                    and (P[b, ph.BANK_GAIN, l] <= 0.0
                                         or T[l] >= t_entry[b, l] + P[b, ph.REACTION_TIME, l])):
-                ok = False
+                return -1
             moving = b
-        if not ok or moving < 0:
-            continue
-        if body < 0:
-            body = moving
-        SPR[l] = moving == body
-    # a sprint step costs the vector work of all 16 lanes: worth it for at least half the live
-    # lanes (the others wait; each lane keeps its own time)
-    live = 0
-    sprinting = 0
-    for l in range(LANES):
-        live += not done[l]
-        sprinting += SPR[l]
-    return body if 2 * sprinting >= live else -1
+        if moving < 0 or (body >= 0 and moving != body):
+            return -1
+        body = moving
+    return body
 
 
 @numba.njit(**_OPTS)
