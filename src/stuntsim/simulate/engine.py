@@ -2,14 +2,16 @@
 
 Every stunt runs through :func:`run_ensemble`. It integrates an ensemble of
 samples in blocks of ``LANES`` samples (``prange`` over blocks). Within a block
-the samples step together, one RK4 step of every lane per pass, in structure-of-
-arrays form (one column per lane), while each lane keeps its own time, step,
-phases and events; the bookkeeping (transitions, event location, monitors) runs
-lane by lane. Each sample's bodies step together on one time grid so their
-relative positions are known at every instant. The
-derivative of each body is chosen by its current phase (see
-:mod:`stuntsim.simulate.phases`); the models are the pure kernels of
-:mod:`stuntsim.physics`.
+the samples step together, one RK4 step of every lane per pass, while each lane
+keeps its own time, step, phases and events. The RK4 passes work on one packed
+array per block (field ``f`` of lane ``l`` at ``V[f * LANES + l]``; the
+phase's parameters are copied into it at phase entry) and vectorise across
+lanes: every model a block's lanes need (ramp, flight, glide) is computed for
+every lane, branch-free, and the lane's phase selects the result. The
+bookkeeping (transitions, event location, monitors) runs lane by lane. Each
+sample's bodies step together on one time grid so their relative positions are
+known at every instant. The models are the pure kernels of
+:mod:`stuntsim.physics`; the phases are data (:mod:`stuntsim.simulate.phases`).
 
 Stepping. Classic fourth-order Runge-Kutta with the step of the finest active
 phase. A step that would pass a scheduled event (a pull time, a separation, the
@@ -32,13 +34,11 @@ kernel has no randomness, lanes never mix (every operation is per lane) and each
 sample writes only its own outputs, so the result is bit-identical for any
 thread count and any block a sample falls in.
 
-Speed (measured with ``make bench``): the block layout lets independent lanes
-overlap in the CPU's pipelines. The general path does not vectorise (LLVM
-declines its lane loops: they read many numba arrays, each pair needing a
-runtime alias check). The glide sprint (``_glide_sprint``, docs/engine.md) does:
-lanes gliding with nothing scheduled step on one packed array with
-compile-time offsets, the same steps bit for bit. Extending that layout to the
-other phases is the next lever.
+Speed (measured with ``make bench``; docs/engine.md#packed-lanes): LLVM
+vectorises a lane loop over the packed array once it sees no conditional read,
+no early return and no libm call in it, and no signed index (numba's
+negative-index wraparound is a select that hides the consecutive lanes), hence
+the unsigned lane indices (``_u``, ``_at``) and the branch-free kernels.
 
 Written by hand: scipy's integrators step one system at a time in Python and
 cannot run inside a numba ``prange``; the risk analyses need ~1e5 samples per
@@ -78,7 +78,7 @@ EVENT_TOLERANCE = 1e-7  # [m] |event function| at a located event
 MIN_AIRSPEED = 1.0  # [m s-1] floor in airspeed-scaled durations (c1 / v)
 MIN_GLIDE_AIRSPEED = 1.0  # [m s-1] least horizontal airspeed given to a canopy at full inflation
 CLEARANCE_SUBSAMPLES = 4  # intervals per step at whose ends terrain clearance is taken
-LANES = 16  # samples stepped together in one block (two AVX-512 vectors of doubles)
+LANES = 64  # samples stepped together in one block (eight AVX-512 vectors of doubles)
 
 STATUS_DONE = 0  # every body reached a FROZEN phase
 STATUS_TIME_LIMIT = 1  # max_time reached first
@@ -114,9 +114,7 @@ def _table(tables, i):
 # cost of a check or two, so the lane loops vectorise; a loop over several numba arrays does
 # not ("too many memory checks"), which is why the state is not kept in 2-D arrays here.
 _V_H, _V_T, _V_TS = 0, 1, 2  # each lane's step length, time at the step's start, stage time
-_V_G0 = 3  # the glide sprint's event functions at its step's start (_N_EVENTS fields)
-_V_PEAK = _V_G0 + _N_EVENTS  # the glide sprint's peak load
-_V_BODY = _V_PEAK + 1  # the first body's block
+_V_BODY = 3  # the first body's block
 # fields of a body's block
 _B_S, _B_ST, _B_K, _B_OUT = 0, 6, 12, 36  # state at the step's start, stage state, 4 x 6 stage derivatives, step's end
 _B_GROUND, _B_WE, _B_WN, _B_RHO, _B_AGL, _B_COUNT = range(42, 48)  # environment at a stage state
@@ -518,99 +516,6 @@ def _wind_at(x, y, z, l, elev, meta, wh, we, wn, KE):
     return _wind_at_agl(agl, l, wh, we, wn, KE)
 
 
-# ---- the glide sprint --------------------------------------------------------------------
-@numba.njit(**_INLINE)
-def _sprint_lanes(P, T, t_entry, t_end, done, nb, SPR):
-    """The body every live lane glides with, or -1; SPR marks the live lanes.
-
-    The block sprints only when every live lane can: one body glides without area growth,
-    clearance monitor, scheduled end or pending start of steering, every other body is at
-    rest, and the gliding body is the same in every lane. (Sprinting some lanes while the
-    others wait measured slower once the general pass was vectorised: the waiting lanes fall
-    out of step.)
-    """
-    body = -1
-    for l in range(LANES):
-        SPR[l] = not done[l]
-        if done[l]:
-            continue
-        moving = -1
-        for b in range(nb):
-            kind = P[b, _K, l]
-            if kind == _FROZEN_F:
-                continue
-            if moving >= 0 or not (kind == _GLIDE_F and P[b, ph.GROW_EXPONENT, l] == 0.0
-                                   and P[b, ph.MONITOR_CLEARANCE, l] == 0.0 and t_end[b, l] == np.inf
-                                   and (P[b, ph.BANK_GAIN, l] <= 0.0
-                                        or T[l] >= t_entry[b, l] + P[b, ph.REACTION_TIME, l])):
-                return -1
-            moving = b
-        if moving < 0 or (body >= 0 and moving != body):
-            return -1
-        body = moving
-    return body
-
-
-@numba.njit(**_OPTS)
-def _glide_sprint(V, b, i0, S, T, P, SPR, phase, peak_g, elev, meta, wh, we, wn, KE, g, t_max, counts):
-    """Step the gliding body b of the lanes SPR until a step of one would cross an event or reach t_max.
-
-    The steps are the general path's (the same _rk4 on the same packed lanes, the same event
-    test, the same peak-load update), so a sample's result does not depend on whether a step
-    was sprinted: the step an event ends is left to the general path. The sprint saves the
-    general pass's lane-by-lane bookkeeping and the other bodies' work. Returns the number of
-    steps taken.
-    """
-    ob = _vb(b)
-    for l in range(LANES):
-        for q in range(6):
-            V[(ob + _B_S + q) * LANES + l] = S[6 * b + q, l]
-        V[_V_H * LANES + l] = P[b, ph.TIME_STEP, l]
-        V[_V_T * LANES + l] = T[l]
-        if SPR[l]:
-            V[_V_PEAK * LANES + l] = peak_g[i0 + l, b, phase[b, l]]
-            ground = height_kernel(elev, meta, S[6 * b, l], S[6 * b + 1, l])
-            ev = _events_at(P, b, l, S[6 * b, l], S[6 * b + 1, l], S[6 * b + 2, l], S[6 * b + 3, l],
-                            S[6 * b + 4, l], S[6 * b + 5, l], ground)
-            for e in range(_N_EVENTS):
-                V[(_V_G0 + e) * LANES + l] = ev[e]
-    steps = 0
-    while True:
-        for l in range(LANES):
-            if SPR[l] and not (T[l] + V[_V_H * LANES + l] < t_max):
-                return _sprint_end(V, b, i0, S, SPR, phase, peak_g, steps)
-        _rk4(V, b, b + 1, elev, meta, wh, we, wn, KE, g, 0, LANES)
-        # the general path's event test at the step's end: an event function positive at the
-        # start and not positive at the end is an event inside the step
-        crossed = False
-        _ground(V, ob, _B_OUT, elev, meta, 0, LANES)
-        for l in range(LANES):
-            if not SPR[l]:
-                continue
-            f = (ob + _B_OUT) * LANES + l
-            ev = _events_at(P, b, l, V[f], V[f + LANES], V[f + 2 * LANES], V[f + 3 * LANES], V[f + 4 * LANES],
-                            V[f + 5 * LANES], V[(ob + _B_GROUND) * LANES + l])
-            for e in range(_N_EVENTS):
-                g0 = V[(_V_G0 + e) * LANES + l]
-                if g0 != np.inf and g0 > 0.0 and not (ev[e] > 0.0):
-                    crossed = True
-                V[(_V_G0 + e) * LANES + l] = ev[e]  # only kept if the step is taken
-        if crossed:
-            return _sprint_end(V, b, i0, S, SPR, phase, peak_g, steps)
-        for l in range(LANES):
-            if not SPR[l]:
-                continue
-            load = _k1_load(V, b, l, g)
-            if load > V[_V_PEAK * LANES + l]:
-                V[_V_PEAK * LANES + l] = load
-            for q in range(6):
-                V[(ob + _B_S + q) * LANES + l] = V[(ob + _B_OUT + q) * LANES + l]
-            T[l] = T[l] + V[_V_H * LANES + l]
-            V[_V_T * LANES + l] = T[l]
-            counts[i0 + l] += 1
-        steps += 1
-
-
 @numba.njit(**_INLINE)
 def _k1_load(V, b, l, g):
     """The aerodynamic load [g] on body b in lane l from k1, the derivative at the step's start."""
@@ -620,19 +525,6 @@ def _k1_load(V, b, l, g):
     az = V[f + 5 * LANES] + g
     # in units of standard gravity, whatever g the run uses
     return math.sqrt(ax * ax + ay * ay + az * az) / STANDARD_GRAVITY
-
-
-@numba.njit(**_OPTS)
-def _sprint_end(V, b, i0, S, SPR, phase, peak_g, steps):
-    """Write the sprint's state and peak loads back; returns ``steps``."""
-    ob = _vb(b)
-    for l in range(LANES):
-        if not SPR[l]:
-            continue
-        for q in range(6):
-            S[6 * b + q, l] = V[(ob + _B_S + q) * LANES + l]
-        peak_g[i0 + l, b, phase[b, l]] = V[_V_PEAK * LANES + l]
-    return steps
 
 
 @numba.njit(**_OPTS)
@@ -709,7 +601,7 @@ def _record(rec, k, t, S, l, V, phase, nb, g):
 @numba.njit(**_OPTS)
 def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                     entry_t, entry_state, min_clear, min_clear_at, peak_g, contact_from,
-                    status, t_final, t_datum_out, rec, rec_len, n_rec, sprint, sprint_steps):
+                    status, t_final, t_datum_out, rec, rec_len, n_rec):
     """Integrate samples i0 .. i0 + LANES - 1 (those that exist) to the end, stepping them together.
 
     Each lane keeps its own time, step, phases and events; the RK4 stages run over all
@@ -743,7 +635,6 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
     last_at = np.zeros((nb, 3, L))
     n_rows = np.zeros(L, np.int64)
     max_rec = rec.shape[1]
-    SPR = np.zeros(L, np.bool_)  # the lanes that sprint
     for l in range(L):
         i = i0 + l
         if i >= n:
@@ -829,16 +720,6 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
             busy = True
         if not busy:
             break
-        # every live lane gliding with nothing scheduled: sprint (vectorised) to the next event
-        # (other lanes wait: each lane keeps its own time)
-        if sprint and i0 >= n_rec:
-            sb = _sprint_lanes(P, T, t_entry, t_end, done, nb, SPR)
-            if sb >= 0 and _glide_sprint(V, sb, i0, S, T, P, SPR, phase, peak_g, elev, meta, wh, we, wn, KE, g,
-                                         t_max, sprint_steps) > 0:
-                for l in range(L):
-                    if SPR[l]:
-                        g_fresh[l] = False
-                continue
         # one RK4 step of every lane together, with the event functions at both ends
         _event_pass(S, P, nb, G0, elev, meta, 0, L, g_fresh)
         _load(V, S, T, H, nb, 0, L)
@@ -996,13 +877,13 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
 @numba.njit(cache=True, parallel=True)
 def _run_kernel(tables, init, elev, meta, wh, we, wn, env, g, t_max,
                 entry_t, entry_state, min_clear, min_clear_at, peak_g, contact_from,
-                status, t_final, t_datum, rec, rec_len, n_rec, sprint, sprint_steps):
+                status, t_final, t_datum, rec, rec_len, n_rec):
     n = init.shape[0]
     n_blocks = (n + LANES - 1) // LANES
     for k in prange(n_blocks):
         _simulate_block(k * LANES, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                         entry_t, entry_state, min_clear, min_clear_at, peak_g, contact_from,
-                        status, t_final, t_datum, rec, rec_len, n_rec, sprint, sprint_steps)
+                        status, t_final, t_datum, rec, rec_len, n_rec)
 
 
 @dataclass(frozen=True)
@@ -1044,8 +925,6 @@ class EnsembleResult:
     paths : (n_record, max_steps, 1 + 8B) columns t, then per body east, north, altitude_msl,
         v_east, v_north, v_up, phase, felt load [g] (specific force |a - g|: aerodynamic in
         flight, ramp contact on the ramp, 1 g at rest); ``path_length`` rows are valid.
-    sprint_steps : (n,) steps of the sample taken in the vectorised glide sprint (the same
-        steps as the general path's, bit for bit; a measure of how much of the work it took).
     """
 
     entry_time: np.ndarray
@@ -1059,7 +938,6 @@ class EnsembleResult:
     datum_time: np.ndarray
     paths: np.ndarray
     path_length: np.ndarray
-    sprint_steps: np.ndarray
 
     def path(self, sample: int = 0) -> np.ndarray:
         """The recorded path of one sample, shape (steps, 1 + 8B)."""
@@ -1077,7 +955,6 @@ def run_ensemble(
     gravity: float = STANDARD_GRAVITY,
     n_record: int = 0,
     max_record_steps: int = 200_000,
-    sprint: bool = True,
 ) -> EnsembleResult:
     """Integrate an ensemble of samples through their phase tables.
 
@@ -1104,9 +981,6 @@ def run_ensemble(
         Keep full paths of the first ``n_record`` samples.
     max_record_steps : int
         Rows of path storage per recorded sample.
-    sprint : bool
-        Take the steps of gliding lanes with nothing scheduled in the vectorised glide
-        sprint (the same steps, bit for bit; False only to check that, or to time it).
     """
     tables = np.ascontiguousarray(tables, dtype=np.float64)
     init = np.ascontiguousarray(init, dtype=np.float64)
@@ -1137,15 +1011,13 @@ def run_ensemble(
     n_rec = min(n_record, n)
     rec = np.zeros((max(n_rec, 1), max_record_steps if n_rec else 1, 1 + 8 * nb))
     rec_len = np.zeros(max(n_rec, 1), np.int64)
-    sprint_steps = np.zeros(n, np.int64)
     _run_kernel(
         tables, init, terrain.elevation_msl, terrain.meta,
         np.ascontiguousarray(wind.heights_agl, float), np.ascontiguousarray(wind.east, float),
         np.ascontiguousarray(wind.north, float), env, float(gravity), float(max_time),
         entry_t, entry_state, min_clear, min_clear_at, peak, contact_from, status, t_final, t_datum, rec, rec_len, n_rec,
-        bool(sprint), sprint_steps,
     )
     return EnsembleResult(
         entry_t, entry_state, min_clear, min_clear_at, peak, contact_from, status, t_final, t_datum,
-        rec[:n_rec], rec_len[:n_rec], sprint_steps,
+        rec[:n_rec], rec_len[:n_rec],
     )
