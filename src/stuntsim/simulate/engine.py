@@ -122,7 +122,12 @@ _B_GROUND, _B_WE, _B_WN, _B_RHO, _B_AGL, _B_COUNT = range(42, 48)  # environment
 (_B_KIND, _B_MASS, _B_RX, _B_RY, _B_RZ, _B_TARGET, _B_SIN, _B_COS, _B_POWER, _B_TRACTION, _B_RR, _B_CDA,
  _B_GROW, _B_FILL, _B_CDA0, _B_CLA, _B_CLA0, _B_TE, _B_TN, _B_GAIN, _B_LIM, _B_HOLD, _B_HRAD, _B_ENTRY) = range(48, 72)
 _B_STEER = 72  # 1 once steering has started, set at each step's start
-_VB = 73
+# event functions: which are watched (1 or 0, _N_EVENTS fields), their parameters, and their
+# values at the step's start, its end, and an event search's trial step (_N_EVENTS fields each)
+_B_WATCH = 73
+_B_EXIT_AGL, _B_LIP_ALT, _B_EVENT_SPEED, _B_NEAR = 78, 79, 80, 81
+_B_G0, _B_G1, _B_GP = 82, 87, 92
+_VB = 97
 
 
 @numba.njit(**_INLINE)
@@ -194,6 +199,18 @@ def _pack_phase(V, b, l, P, t_entry, t_fill):
     V[ob + _B_HOLD * LANES] = P[b, ph.HOLDING_TURN, l]
     V[ob + _B_HRAD * LANES] = P[b, ph.HOLDING_RADIUS, l]
     V[ob + _B_ENTRY * LANES] = t_entry[b, l]
+    kind = P[b, _K, l]
+    flying = kind == _FLIGHT_F or kind == _GLIDE_F
+    on_ramp = kind == _RAMP_F
+    V[ob + (_B_WATCH + _EV_CONTACT) * LANES] = 1.0 if flying and P[b, ph.NEXT_ON_CONTACT, l] >= 0.0 else 0.0
+    V[ob + (_B_WATCH + _EV_HEIGHT) * LANES] = 1.0 if flying and P[b, ph.NEXT_ON_HEIGHT, l] >= 0.0 else 0.0
+    V[ob + (_B_WATCH + _EV_LIP) * LANES] = 1.0 if on_ramp and P[b, ph.NEXT_ON_LIP, l] >= 0.0 else 0.0
+    V[ob + (_B_WATCH + _EV_SPEED) * LANES] = 1.0 if on_ramp and P[b, ph.NEXT_ON_SPEED, l] >= 0.0 else 0.0
+    V[ob + (_B_WATCH + _EV_NEAR) * LANES] = 1.0 if flying and P[b, ph.NEXT_ON_NEAR, l] >= 0.0 else 0.0
+    V[ob + _B_EXIT_AGL * LANES] = P[b, ph.EXIT_HEIGHT_AGL, l]
+    V[ob + _B_LIP_ALT * LANES] = P[b, ph.RAMP_LIP_ALTITUDE, l]
+    V[ob + _B_EVENT_SPEED * LANES] = P[b, ph.TARGET_SPEED, l]
+    V[ob + _B_NEAR * LANES] = P[b, ph.NEAR_DISTANCE, l]
 
 
 @numba.njit(**_OPTS)
@@ -433,27 +450,29 @@ def _stage_state(V, b0, b1, c, k, lo, hi):
                     _at(ob + _B_K + 6 * k + q) + l]
 
 
-@numba.njit(**_INLINE)
-def _events_at(P, b, l, x, y, z, vx, vy, vz, ground):
-    """Event functions (contact, height, lip, speed, near) of body b in lane l: positive before, <= 0 once
-    happened; inf when inactive."""
-    kind = P[b, _K, l]
-    rx = P[b, ph.RAMP_AXIS_EAST, l]
-    ry = P[b, ph.RAMP_AXIS_NORTH, l]
-    rz = P[b, ph.RAMP_AXIS_UP, l]
-    agl = z - ground
-    lip = -(x * rx + y * ry + (z - P[b, ph.RAMP_LIP_ALTITUDE, l]) * rz)
-    speed = P[b, ph.TARGET_SPEED, l] - math.sqrt(vx * vx + vy * vy + vz * vz)
-    flying = kind == _FLIGHT_F or kind == _GLIDE_F
-    on_ramp = kind == _RAMP_F
-    contact = agl if flying and P[b, ph.NEXT_ON_CONTACT, l] >= 0.0 else np.inf
-    height = agl - P[b, ph.EXIT_HEIGHT_AGL, l] if flying and P[b, ph.NEXT_ON_HEIGHT, l] >= 0.0 else np.inf
-    lip = lip if on_ramp and P[b, ph.NEXT_ON_LIP, l] >= 0.0 else np.inf
-    speed = speed if on_ramp and P[b, ph.NEXT_ON_SPEED, l] >= 0.0 else np.inf
-    near = np.inf
-    if flying and P[b, ph.NEXT_ON_NEAR, l] >= 0.0:
-        near = math.hypot(x - P[b, ph.TARGET_EAST, l], y - P[b, ph.TARGET_NORTH, l]) - P[b, ph.NEAR_DISTANCE, l]
-    return contact, height, lip, speed, near
+@numba.njit(**_OPTS)
+def _events(V, ob, s, gf, elev, meta, lo, hi):
+    """Event functions (contact, height, lip, speed, near) of body block ob at its state fields s
+    into fields gf .. gf + 4, lanes lo..hi-1: positive before, <= 0 once happened; inf when the
+    phase does not watch it. One vectorised loop (the ground first, into _B_GROUND)."""
+    _ground(V, ob, s, elev, meta, lo, hi)
+    for l in range(_u(lo), _u(hi)):
+        x = V[_at(ob + s) + l]
+        y = V[_at(ob + s + 1) + l]
+        z = V[_at(ob + s + 2) + l]
+        vx = V[_at(ob + s + 3) + l]
+        vy = V[_at(ob + s + 4) + l]
+        vz = V[_at(ob + s + 5) + l]
+        agl = z - V[_at(ob + _B_GROUND) + l]
+        lip = -(x * V[_at(ob + _B_RX) + l] + y * V[_at(ob + _B_RY) + l]
+                + (z - V[_at(ob + _B_LIP_ALT) + l]) * V[_at(ob + _B_RZ) + l])
+        speed = V[_at(ob + _B_EVENT_SPEED) + l] - math.sqrt(vx * vx + vy * vy + vz * vz)
+        de = x - V[_at(ob + _B_TE) + l]
+        dn = y - V[_at(ob + _B_TN) + l]
+        near = math.sqrt(de * de + dn * dn) - V[_at(ob + _B_NEAR) + l]
+        values = (agl, agl - V[_at(ob + _B_EXIT_AGL) + l], lip, speed, near)
+        for e in range(_N_EVENTS):
+            V[_at(ob + gf + e) + l] = values[e] if V[_at(ob + _B_WATCH + e) + l] > 0.0 else np.inf
 
 
 @numba.njit(**_INLINE)
@@ -466,45 +485,12 @@ def _all_frozen(P, b, lo, hi):
 
 
 @numba.njit(**_OPTS)
-def _event_pass(S, P, nb, G, elev, meta, lo, hi, fresh):
-    """All event functions of all bodies for lanes lo..hi-1 into G[b, ev, l], except lanes whose
-    ``fresh`` flag says G already holds them."""
-    for b in range(nb):
-        o = 6 * b
-        if _all_frozen(P, b, lo, hi):  # no event can happen at rest
-            for ev in range(_N_EVENTS):
-                for l in range(lo, hi):
-                    G[b, ev, l] = np.inf
-            continue
-        for l in range(lo, hi):
-            if fresh[l]:
-                continue
-            ground = height_kernel(elev, meta, S[o, l], S[o + 1, l])
-            c, h, lp, sp, nr = _events_at(P, b, l, S[o, l], S[o + 1, l], S[o + 2, l], S[o + 3, l], S[o + 4, l],
-                                          S[o + 5, l], ground)
-            G[b, _EV_CONTACT, l] = c
-            G[b, _EV_HEIGHT, l] = h
-            G[b, _EV_LIP, l] = lp
-            G[b, _EV_SPEED, l] = sp
-            G[b, _EV_NEAR, l] = nr
-
-
-@numba.njit(**_OPTS)
-def _event_value(ev, b, S, l, P, elev, meta):
-    """One event function of body b in lane l (the same arithmetic as _event_pass)."""
-    o = 6 * b
-    ground = height_kernel(elev, meta, S[o, l], S[o + 1, l])
-    c, h, lp, sp, nr = _events_at(P, b, l, S[o, l], S[o + 1, l], S[o + 2, l], S[o + 3, l], S[o + 4, l],
-                                  S[o + 5, l], ground)
-    if ev == _EV_CONTACT:
-        return c
-    if ev == _EV_HEIGHT:
-        return h
-    if ev == _EV_LIP:
-        return lp
-    if ev == _EV_SPEED:
-        return sp
-    return nr
+def _event_value(ev, b, l, V, elev, meta):
+    """One event function of body b in lane l at the _B_OUT fields (the step's end or an event
+    search's trial step), by the same arithmetic as every pass (into the _B_GP fields)."""
+    ob = _vb(b)
+    _events(V, ob, _B_OUT, _B_GP, elev, meta, l, l + 1)
+    return V[(ob + _B_GP + ev) * LANES + l]
 
 
 @numba.njit(**_OPTS)
@@ -627,10 +613,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
     done = np.ones(L, np.bool_)
     hit_sched = np.zeros(L, np.bool_)
     TSCHED = np.zeros(L)  # each lane's next scheduled transition
-    G0 = np.zeros((nb, _N_EVENTS, L))  # event functions at each lane's step start
-    G1 = np.zeros((nb, _N_EVENTS, L))  # ... and at its trial end
-    g_fresh = np.zeros(L, np.bool_)  # G0 already holds the lane's event functions
-    never = np.zeros(L, np.bool_)
+    g_fresh = np.zeros(L, np.bool_)  # the _B_G0 fields already hold the lane's event functions
     last_clear = np.full((nb, L), -np.inf)  # lower bound of the distance to terrain at last_at
     last_at = np.zeros((nb, 3, L))
     n_rows = np.zeros(L, np.int64)
@@ -721,11 +704,23 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
         if not busy:
             break
         # one RK4 step of every lane together, with the event functions at both ends
-        _event_pass(S, P, nb, G0, elev, meta, 0, L, g_fresh)
         _load(V, S, T, H, nb, 0, L)
+        for b in range(nb):
+            ob = _vb(b)
+            if _all_frozen(P, b, 0, L):  # no event can happen at rest
+                for e in range(_N_EVENTS):
+                    for l in range(L):
+                        V[(ob + _B_G0 + e) * L + l] = np.inf
+                        V[(ob + _B_G1 + e) * L + l] = np.inf
+                continue
+            for l in range(L):
+                if not done[l] and not g_fresh[l]:
+                    _events(V, ob, _B_S, _B_G0, elev, meta, l, l + 1)
         _rk4(V, 0, nb, elev, meta, wh, we, wn, KE, g, 0, L)
         _store(V, _B_OUT, TR, nb, 0, L)
-        _event_pass(TR, P, nb, G1, elev, meta, 0, L, never)
+        for b in range(nb):
+            if not _all_frozen(P, b, 0, L):
+                _events(V, _vb(b), _B_OUT, _B_G1, elev, meta, 0, L)
         for l in range(L):
             if done[l]:
                 continue
@@ -748,23 +743,24 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
             best_ev = -1
             for b in range(nb):
                 for ev in range(_N_EVENTS):
-                    g0 = G0[b, ev, l]
-                    if g0 == np.inf or g0 <= 0.0 or G1[b, ev, l] > 0.0:
+                    g0 = V[(_vb(b) + _B_G0 + ev) * L + l]
+                    g1 = V[(_vb(b) + _B_G1 + ev) * L + l]
+                    if g0 == np.inf or g0 <= 0.0 or g1 > 0.0:
                         continue
                     # PR holds the state at the earliest root found so far: an event not yet
                     # past there comes later or at the same instant (then it fires with it below)
-                    if best_b >= 0 and _event_value(ev, b, PR, l, P, elev, meta) >= -EVENT_TOLERANCE:
+                    if best_b >= 0 and _event_value(ev, b, l, V, elev, meta) >= -EVENT_TOLERANCE:
                         continue
                     lo = 0.0
                     glo = g0
                     hi = H[l]
-                    ghi = G1[b, ev, l]
+                    ghi = g1
                     side = 0
                     root = hi
                     for _ in range(100):
                         c = (lo * ghi - hi * glo) / (ghi - glo)
                         _probe(V, c, PR, nb, elev, meta, wh, we, wn, KE, g, l)
-                        gc = _event_value(ev, b, PR, l, P, elev, meta)
+                        gc = _event_value(ev, b, l, V, elev, meta)
                         root = c
                         if abs(gc) < EVENT_TOLERANCE or hi - lo < 1e-13:
                             break
@@ -801,7 +797,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
             if g_fresh[l]:
                 for b in range(nb):
                     for ev in range(_N_EVENTS):
-                        G0[b, ev, l] = G1[b, ev, l]
+                        V[(_vb(b) + _B_G0 + ev) * L + l] = V[(_vb(b) + _B_G1 + ev) * L + l]
             T[l] = TSCHED[l] if hit_sched[l] else T[l] + H[l]
             h = H[l]
             # clearance monitors over the step just taken, in the phases that ask for them.
@@ -853,10 +849,10 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                 for b in range(nb):
                     for ev in range(_N_EVENTS):
                         if not (b == best_b and ev == best_ev):
-                            g0 = G0[b, ev, l]
+                            g0 = V[(_vb(b) + _B_G0 + ev) * L + l]
                             if g0 == np.inf or g0 <= 0.0:
                                 continue
-                            if _event_value(ev, b, S, l, P, elev, meta) > EVENT_TOLERANCE:
+                            if _event_value(ev, b, l, V, elev, meta) > EVENT_TOLERANCE:
                                 continue
                         if ev == _EV_CONTACT:
                             contact_from[i, b] = phase[b, l]
