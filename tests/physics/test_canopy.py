@@ -14,6 +14,7 @@ from stuntsim.physics.canopy import (
     glider_aero_acceleration,
     glider_aero_acceleration_kernel,
     inflation_drag_area,
+    MAX_GROWTH_EXPONENT,
     inflation_drag_area_kernel,
     inflation_peak_force_analytic,
     inflation_speed_analytic,
@@ -97,6 +98,11 @@ def test_drag_area_outside_validity():
     assert math.isnan(inflation_drag_area_kernel(-0.1, 1.0, 0.0, 20.0, 2))
     assert math.isnan(inflation_drag_area(-0.1, 1.0, 0.0, 20.0, 2))
     assert inflation_drag_area_kernel(0.0, 0.0, 0.0, 20.0, 2) == 20.0
+    # the kernel's fixed-trip power loop takes exponents up to MAX_GROWTH_EXPONENT; beyond, NaN
+    assert math.isnan(inflation_drag_area_kernel(0.5, 1.0, 0.0, 20.0, MAX_GROWTH_EXPONENT + 1))
+    assert math.isnan(inflation_drag_area(0.5, 1.0, 0.0, 20.0, MAX_GROWTH_EXPONENT + 1))
+    assert math.isnan(inflation_drag_area_kernel(0.5, 1.0, 0.0, 20.0, -1))
+    assert inflation_drag_area_kernel(0.5, 1.0, 0.0, 20.0, MAX_GROWTH_EXPONENT) == 20.0 * 0.5**MAX_GROWTH_EXPONENT
 
 
 @pytest.mark.parametrize("v0, tf, cda, rho, mass, j", OPENING_CASES)
