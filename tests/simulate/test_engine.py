@@ -265,6 +265,31 @@ def test_lane_wind_lookup_equals_the_physics_kernel(layers):
         np.testing.assert_array_equal([east[k], north[k]], [e, n])
 
 
+@pytest.mark.parametrize("heights", ["one slice", "across slices"])
+def test_lane_density_equals_the_physics_kernel(heights):
+    """The engine's packed lane density gives density_kernel's value bit for bit, whether a block's
+    lanes share one slice of the atmosphere's fit (one set of coefficients for all) or not."""
+    from stuntsim.physics.atmosphere import density_kernel
+    from stuntsim.simulate.engine import _B_RHO, _B_S, _V_BODY, _VB, LANES, _environment
+
+    rng = np.random.default_rng(5)
+    if heights == "one slice":  # the fit's slices are 1 km of geopotential height, one from 0 m
+        z = rng.uniform(10.0, 990.0, 64 * LANES)
+    else:
+        z = np.concatenate([[-5000.0, 0.0, 999.9, 1000.0, 1000.2, 11000.0, 86000.0],
+                            rng.uniform(-100.0, 12000.0, 64 * LANES - 7)])
+    ke = np.zeros((4, LANES))
+    ke[0] = rng.uniform(-20.0, 20.0, LANES)  # temperature offsets
+    elev, meta = flat_terrain(0.0).elevation_msl, flat_terrain(0.0).meta
+    for k0 in range(0, z.size, LANES):
+        V = np.zeros((_V_BODY + _VB) * LANES)
+        V[(_V_BODY + _B_S + 2) * LANES : (_V_BODY + _B_S + 3) * LANES] = z[k0 : k0 + LANES]
+        _environment(V, _V_BODY, _B_S, elev, meta, np.zeros(1), np.zeros(1), np.zeros(1), ke, 0, LANES)
+        rho = V[(_V_BODY + _B_RHO) * LANES : (_V_BODY + _B_RHO + 1) * LANES]
+        expected = [density_kernel(h, dt) for h, dt in zip(z[k0 : k0 + LANES], ke[0])]
+        np.testing.assert_array_equal(rho, expected)
+
+
 def test_switches_inside_a_phase_end_steps_and_match_solve_ivp():
     """Steering that starts after a reaction time (a jump in bank) and area growth that ends
     inside a phase (a kink) are step ends, so RK4 keeps its accuracy across them.

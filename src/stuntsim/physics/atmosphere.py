@@ -82,6 +82,8 @@ __all__ = [
     "air_pressure",
     "air_temperature",
     "density_kernel",
+    "density_in_slice_kernel",
+    "density_slice_kernel",
     "geopotential_altitude_from_geometric",
     "speed_of_sound",
     "temperature_kernel",
@@ -446,23 +448,51 @@ _RATIO_LAST_INDEX = _MOLECULAR_WEIGHT_RATIO.size - 2
 
 
 @numba.njit(cache=True, fastmath=False, inline="always", error_model="numpy")
-def _standard_state_kernel(altitude_msl):
-    """(T_M [K], P [Pa]) of the standard day from the slice fit; NaN out of range.
+def density_slice_kernel(altitude_msl):
+    """Index of the fit slice that holds an altitude [m MSL] (0 outside the fit's range).
 
-    Selects, not branches, so that the engine's lane loops vectorise.
+    With :func:`density_in_slice_kernel` this is :func:`density_kernel` in two parts, so
+    that lanes known to share a slice can share its coefficients (one load instead of a
+    gather per lane).
     """
     inside = (altitude_msl >= MINIMUM_ALTITUDE) & (altitude_msl <= MAXIMUM_ALTITUDE)
     altitude = altitude_msl if inside else 0.0  # keeps the slice index valid; the result is NaN
     h = EARTH_RADIUS * altitude / (EARTH_RADIUS + altitude)
     i = min(int((h - _SLICE_ORIGIN) * _INVERSE_SLICE_STEP), _SLICE_COUNT - 1)
     above = (i < _SLICE_COUNT - 1) & (h > _SLICE_START[min(i + 1, _SLICE_COUNT - 1)])
-    i = i + 1 if above else i
+    return i + 1 if above else i
+
+
+@numba.njit(cache=True, fastmath=False, inline="always", error_model="numpy")
+def _standard_state_in_slice(altitude_msl, i):
+    """(T_M [K], P [Pa]) of the standard day from fit slice i (density_slice_kernel's); NaN out of range.
+
+    Selects, not branches, so that the engine's lane loops vectorise.
+    """
+    inside = (altitude_msl >= MINIMUM_ALTITUDE) & (altitude_msl <= MAXIMUM_ALTITUDE)
+    altitude = altitude_msl if inside else 0.0
+    h = EARTH_RADIUS * altitude / (EARTH_RADIUS + altitude)
     x = (h - _SLICE_MIDDLE[i]) * _SLICE_INVERSE_HALF_WIDTH[i]
     p = _SLICE_COEFFICIENTS[i, 0]
     for j in range(1, _FIT_DEGREE + 1):
         p = p * x + _SLICE_COEFFICIENTS[i, j]
     t = _SLICE_TEMPERATURE[i] + _SLICE_GRADIENT[i] * (h - _SLICE_START[i])
     return (t if inside else np.nan), (p if inside else np.nan)
+
+
+@numba.njit(cache=True, fastmath=False, inline="always", error_model="numpy")
+def _standard_state_kernel(altitude_msl):
+    """(T_M [K], P [Pa]) of the standard day from the slice fit; NaN out of range."""
+    return _standard_state_in_slice(altitude_msl, density_slice_kernel(altitude_msl))
+
+
+@numba.njit(cache=True, fastmath=False, inline="always", error_model="numpy")
+def density_in_slice_kernel(altitude_msl, temperature_offset, i):
+    """:func:`density_kernel` evaluated in fit slice i, which must be ``density_slice_kernel(altitude_msl)``."""
+    t, p = _standard_state_in_slice(altitude_msl, i)
+    t = t + temperature_offset
+    rho = p / (SPECIFIC_GAS_CONSTANT_AIR * t)
+    return rho if t > 0.0 else np.nan
 
 
 @numba.njit(cache=True, fastmath=False, inline="always", error_model="numpy")
@@ -488,10 +518,7 @@ def density_kernel(altitude_msl, temperature_offset):
     piecewise polynomial described in the module docstring (relative error
     below 1e-14), the temperature is exact. Division only, no pow/exp/log.
     """
-    t, p = _standard_state_kernel(altitude_msl)
-    t = t + temperature_offset
-    rho = p / (SPECIFIC_GAS_CONSTANT_AIR * t)
-    return rho if t > 0.0 else np.nan
+    return density_in_slice_kernel(altitude_msl, temperature_offset, density_slice_kernel(altitude_msl))
 
 
 @numba.njit(cache=True, fastmath=False)

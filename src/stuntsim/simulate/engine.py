@@ -54,7 +54,7 @@ import numba
 import numpy as np
 from numba import prange
 
-from stuntsim.physics.atmosphere import density_kernel
+from stuntsim.physics.atmosphere import density_in_slice_kernel, density_slice_kernel
 from stuntsim.physics.drag import STANDARD_GRAVITY, drag_acceleration_kernel
 from stuntsim.physics.canopy import (
     MAX_GROWTH_EXPONENT,
@@ -282,9 +282,27 @@ def _environment(V, ob, s, elev, meta, wh, we, wn, KE, lo, hi):
         e = we[0] if bottom else e
         nn = wn[0] if bottom else nn
         V[_at(ob + _B_WE) + l], V[_at(ob + _B_WN) + l] = _veer(e, nn, KE[_KE_WIND_COS, l], KE[_KE_WIND_SIN, l])
+    # the density: lanes in one slice of the atmosphere's fit (the common case) share its
+    # coefficients, a load each instead of a gather per lane; the same arithmetic either way
+    first = density_slice_kernel(V[(ob + s + 2) * LANES + lo])
+    shared = True
+    for l in range(_u(lo), _u(hi)):
+        shared &= density_slice_kernel(V[_at(ob + s + 2) + l]) == first
+    if shared:  # constant flags: each inlined copy of the pass has one loop without a branch
+        _density_pass(V, ob, s, KE, first, True, lo, hi)
+    else:
+        _density_pass(V, ob, s, KE, 0, False, lo, hi)
+
+
+@numba.njit(**_INLINE)
+def _density_pass(V, ob, s, KE, slice_index, shared, lo, hi):
+    """Air density at the state fields s of body block ob into its _B_RHO field: the sample's fixed
+    density if positive, else the standard atmosphere with its temperature offset, in fit slice
+    ``slice_index`` if ``shared`` (every lane's), else in each lane's own."""
     for l in range(_u(lo), _u(hi)):
         z = V[_at(ob + s + 2) + l]
-        standard = density_kernel(z, KE[_KE_TEMPERATURE_OFFSET, l])
+        i = slice_index if shared else density_slice_kernel(z)
+        standard = density_in_slice_kernel(z, KE[_KE_TEMPERATURE_OFFSET, l], i)
         fixed = KE[_KE_AIR_DENSITY, l]
         V[_at(ob + _B_RHO) + l] = fixed if fixed > 0.0 else standard
 
@@ -408,20 +426,19 @@ def _derivative(V, b0, b1, s, k, elev, meta, wh, we, wn, KE, g, lo, hi):
 def _rk4(V, b0, b1, elev, meta, wh, we, wn, KE, g, lo, hi):
     """One classic RK4 step of bodies b0..b1-1 in lanes lo..hi-1, from the _B_S fields at the
     times _V_T over the steps _V_H, into the _B_OUT fields; stage k's derivative stays in
-    the _B_K fields (k1, the derivative at the step's start, gives the step's peak load)."""
-    for l in range(_u(lo), _u(hi)):
-        V[_at(_V_TS) + l] = V[_at(_V_T) + l]
-    _derivative(V, b0, b1, _B_S, 0, elev, meta, wh, we, wn, KE, g, lo, hi)
-    _stage_state(V, b0, b1, 0.5, 0, lo, hi)
-    for l in range(_u(lo), _u(hi)):
-        V[_at(_V_TS) + l] = V[_at(_V_T) + l] + 0.5 * V[_at(_V_H) + l]
-    _derivative(V, b0, b1, _B_ST, 1, elev, meta, wh, we, wn, KE, g, lo, hi)
-    _stage_state(V, b0, b1, 0.5, 1, lo, hi)
-    _derivative(V, b0, b1, _B_ST, 2, elev, meta, wh, we, wn, KE, g, lo, hi)
-    _stage_state(V, b0, b1, 1.0, 2, lo, hi)
-    for l in range(_u(lo), _u(hi)):
-        V[_at(_V_TS) + l] = V[_at(_V_T) + l] + V[_at(_V_H) + l]
-    _derivative(V, b0, b1, _B_ST, 3, elev, meta, wh, we, wn, KE, g, lo, hi)
+    the _B_K fields (k1, the derivative at the step's start, gives the step's peak load).
+
+    One call of _derivative in a loop over the stages, not four: LLVM inlines each call site
+    and vectorises it anew, so four sites cost four times the compile time (minutes).
+    """
+    for k in range(4):
+        # stage k at T + c H from the start + c H (stage k-1's derivative): c = 0, 1/2, 1/2, 1
+        c = 0.0 if k == 0 else (1.0 if k == 3 else 0.5)
+        if k > 0:
+            _stage_state(V, b0, b1, c, k - 1, lo, hi)
+        for l in range(_u(lo), _u(hi)):
+            V[_at(_V_TS) + l] = V[_at(_V_T) + l] + c * V[_at(_V_H) + l]
+        _derivative(V, b0, b1, _B_S if k == 0 else _B_ST, k, elev, meta, wh, we, wn, KE, g, lo, hi)
     for b in range(b0, b1):
         ob = _vb(b)
         for q in range(6):
@@ -685,9 +702,10 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                 t_final[i] = t
                 t_datum_out[i] = t_datum[l]
                 if i < n_rec and n_rows[l] < max_rec:
+                    # k1 of the last row by a step of length 0 (H is 0 here): one more call
+                    # site of _derivative would be compiled again (see _rk4)
                     _load(V, S, T, H, nb, l, l + 1)
-                    V[_V_TS * L + l] = t
-                    _derivative(V, 0, nb, _B_S, 0, elev, meta, wh, we, wn, KE, g, l, l + 1)
+                    _rk4(V, 0, nb, elev, meta, wh, we, wn, KE, g, l, l + 1)
                     _record(rec[i], n_rows[l], t, S, l, V, phase, nb, g)
                     n_rows[l] += 1
                     rec_len[i] = n_rows[l]
