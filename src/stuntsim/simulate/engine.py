@@ -163,15 +163,25 @@ def _wind_at_agl(agl, l, wh, we, wn, KE):
     return _veer(e, n, KE[_KE_WIND_COS, l], KE[_KE_WIND_SIN, l])
 
 
+# (field of a body's block, phase-table column) copied as they are at phase entry
+_PACKED_COLUMNS = np.array([
+    (_B_KIND, _K), (_B_MASS, ph.MASS), (_B_RX, ph.RAMP_AXIS_EAST), (_B_RY, ph.RAMP_AXIS_NORTH),
+    (_B_RZ, ph.RAMP_AXIS_UP), (_B_SIN, ph.SIN_RAMP_SLOPE), (_B_COS, ph.COS_RAMP_SLOPE), (_B_POWER, ph.DRIVE_POWER),
+    (_B_TRACTION, ph.TRACTION), (_B_RR, ph.ROLLING_RESISTANCE), (_B_CDA, ph.DRAG_AREA), (_B_GROW, ph.GROW_EXPONENT),
+    (_B_CDA0, ph.DRAG_AREA_START), (_B_CLA, ph.LIFT_AREA), (_B_CLA0, ph.LIFT_AREA_START), (_B_TE, ph.TARGET_EAST),
+    (_B_TN, ph.TARGET_NORTH), (_B_GAIN, ph.BANK_GAIN), (_B_LIM, ph.MAX_BANK), (_B_HOLD, ph.HOLDING_TURN),
+    (_B_HRAD, ph.HOLDING_RADIUS), (_B_EXIT_AGL, ph.EXIT_HEIGHT_AGL), (_B_LIP_ALT, ph.RAMP_LIP_ALTITUDE),
+    (_B_EVENT_SPEED, ph.TARGET_SPEED), (_B_NEAR, ph.NEAR_DISTANCE),
+], dtype=np.int64)
+
+
 @numba.njit(**_OPTS)
 def _pack_phase(V, b, l, P, t_entry, t_fill):
-    """Body b's phase parameters in lane l as the derivative reads them, into its block of V."""
+    """Body b's phase parameters in lane l as the derivative and the event functions read them,
+    into its block of V."""
     ob = _vb(b) * LANES + l
-    V[ob + _B_KIND * LANES] = P[b, _K, l]
-    V[ob + _B_MASS * LANES] = P[b, ph.MASS, l]
-    V[ob + _B_RX * LANES] = P[b, ph.RAMP_AXIS_EAST, l]
-    V[ob + _B_RY * LANES] = P[b, ph.RAMP_AXIS_NORTH, l]
-    V[ob + _B_RZ * LANES] = P[b, ph.RAMP_AXIS_UP, l]
+    for k in range(_PACKED_COLUMNS.shape[0]):
+        V[ob + _PACKED_COLUMNS[k, 0] * LANES] = P[b, _PACKED_COLUMNS[k, 1], l]
     # the throttle law is the phase's, not the speed's: a phase that ends on reaching the
     # target speed is full throttle (a switch on speed inside a step would smear that
     # event); a phase with a target but no such exit holds its speed
@@ -181,24 +191,9 @@ def _pack_phase(V, b, l, P, t_entry, t_fill):
     elif target < np.inf:
         target = 0.0
     V[ob + _B_TARGET * LANES] = target
-    V[ob + _B_SIN * LANES] = P[b, ph.SIN_RAMP_SLOPE, l]
-    V[ob + _B_COS * LANES] = P[b, ph.COS_RAMP_SLOPE, l]
-    V[ob + _B_POWER * LANES] = P[b, ph.DRIVE_POWER, l]
-    V[ob + _B_TRACTION * LANES] = P[b, ph.TRACTION, l]
-    V[ob + _B_RR * LANES] = P[b, ph.ROLLING_RESISTANCE, l]
-    V[ob + _B_CDA * LANES] = P[b, ph.DRAG_AREA, l]
-    V[ob + _B_GROW * LANES] = P[b, ph.GROW_EXPONENT, l]
     V[ob + _B_FILL * LANES] = t_fill[b, l] if P[b, ph.GROW_TIME, l] <= 0.0 else P[b, ph.GROW_TIME, l]
-    V[ob + _B_CDA0 * LANES] = P[b, ph.DRAG_AREA_START, l]
-    V[ob + _B_CLA * LANES] = P[b, ph.LIFT_AREA, l]
-    V[ob + _B_CLA0 * LANES] = P[b, ph.LIFT_AREA_START, l]
-    V[ob + _B_TE * LANES] = P[b, ph.TARGET_EAST, l]
-    V[ob + _B_TN * LANES] = P[b, ph.TARGET_NORTH, l]
-    V[ob + _B_GAIN * LANES] = P[b, ph.BANK_GAIN, l]
-    V[ob + _B_LIM * LANES] = P[b, ph.MAX_BANK, l]
-    V[ob + _B_HOLD * LANES] = P[b, ph.HOLDING_TURN, l]
-    V[ob + _B_HRAD * LANES] = P[b, ph.HOLDING_RADIUS, l]
     V[ob + _B_ENTRY * LANES] = t_entry[b, l]
+    # which events the phase watches
     kind = P[b, _K, l]
     flying = kind == _FLIGHT_F or kind == _GLIDE_F
     on_ramp = kind == _RAMP_F
@@ -207,10 +202,6 @@ def _pack_phase(V, b, l, P, t_entry, t_fill):
     V[ob + (_B_WATCH + _EV_LIP) * LANES] = 1.0 if on_ramp and P[b, ph.NEXT_ON_LIP, l] >= 0.0 else 0.0
     V[ob + (_B_WATCH + _EV_SPEED) * LANES] = 1.0 if on_ramp and P[b, ph.NEXT_ON_SPEED, l] >= 0.0 else 0.0
     V[ob + (_B_WATCH + _EV_NEAR) * LANES] = 1.0 if flying and P[b, ph.NEXT_ON_NEAR, l] >= 0.0 else 0.0
-    V[ob + _B_EXIT_AGL * LANES] = P[b, ph.EXIT_HEIGHT_AGL, l]
-    V[ob + _B_LIP_ALT * LANES] = P[b, ph.RAMP_LIP_ALTITUDE, l]
-    V[ob + _B_EVENT_SPEED * LANES] = P[b, ph.TARGET_SPEED, l]
-    V[ob + _B_NEAR * LANES] = P[b, ph.NEAR_DISTANCE, l]
 
 
 @numba.njit(**_OPTS)
