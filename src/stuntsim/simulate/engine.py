@@ -598,8 +598,8 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                     status, t_final, t_datum_out, rec, rec_len, n_rec):
     """Integrate samples i0 .. i0 + LANES - 1 (those that exist) to the end, stepping them together.
 
-    Each lane keeps its own time, step, phases and events; the RK4 stages run over all
-    lanes at once (structure of arrays, one column per lane), the bookkeeping lane by lane.
+    Each lane keeps its own time, step, phases and events; the RK4 stages and the event
+    functions run over all lanes at once on the packed array V, the bookkeeping lane by lane.
     """
     n = init.shape[0]
     nb = init.shape[1]
