@@ -66,8 +66,6 @@ from stuntsim.physics.ramp import ramp_acceleration_trig_kernel
 from stuntsim.physics.terrain import (
     TerrainGrid,
     clearance_kernel,
-    grid_bilinear_kernel,
-    grid_cell_kernel,
     height_kernel,
 )
 from stuntsim.physics.trig import atan2_kernel
@@ -228,17 +226,9 @@ def _store(V, s, OUT, nb, lo, hi):
 @numba.njit(**_OPTS)
 def _ground(V, ob, s, elev, meta, lo, hi):
     """Ground elevation under the state fields s of body block ob, lanes lo..hi-1, into its
-    _B_GROUND field (height_kernel's arithmetic: that kernel returns early, which stops LLVM)."""
-    nu, nv = elev.shape
+    _B_GROUND field."""
     for l in range(_u(lo), _u(hi)):
-        x = V[_at(ob + s) + l]
-        y = V[_at(ob + s + 1) + l]
-        i, fu = grid_cell_kernel(meta[0] * x + meta[1] * y, meta[4], meta[6], nu)
-        j, fv = grid_cell_kernel(meta[2] * x + meta[3] * y, meta[5], meta[7], nv)
-        i1 = min(i + 1, nu - 1)
-        j1 = min(j + 1, nv - 1)
-        V[_at(ob + _B_GROUND) + l] = grid_bilinear_kernel(elev[i, j], elev[i1, j], elev[i, j1], elev[i1, j1],
-                                                               fu, fv, nu, nv)
+        V[_at(ob + _B_GROUND) + l] = height_kernel(elev, meta, V[_at(ob + s) + l], V[_at(ob + s + 1) + l])
 
 
 @numba.njit(**_OPTS)
