@@ -156,7 +156,7 @@ def grid_cell_kernel(coord, origin, step, n):
     return i, f - i
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def height_kernel(elev, meta, east, north):
     """Ground elevation MSL [m] at (east, north) [m]; bilinear, edge-extended."""
     u = meta[0] * east + meta[1] * north
