@@ -411,7 +411,17 @@ def _rk4(V, b0, b1, elev, meta, wh, we, wn, KE, g, lo, hi):
 
     One call of _derivative in a loop over the stages, not four: LLVM inlines each call site
     and vectorises it anew, so four sites cost four times the compile time (minutes).
+
+    Trailing bodies at rest in every lane (the bike after its impact) are not stepped: their
+    step's end is their start and their k1 zero, as stepping them would give.
     """
+    while b1 > b0 and _at_rest(V, b1 - 1, lo, hi):
+        b1 -= 1
+        ob = _vb(b1)
+        for q in range(6):
+            for l in range(_u(lo), _u(hi)):
+                V[_at(ob + _B_OUT + q) + l] = V[_at(ob + _B_S + q) + l]
+                V[_at(ob + _B_K + q) + l] = 0.0
     for k in range(4):
         # stage k at T + c H from the start + c H (stage k-1's derivative): c = 0, 1/2, 1/2, 1
         c = 0.0 if k == 0 else (1.0 if k == 3 else 0.5)
@@ -427,6 +437,15 @@ def _rk4(V, b0, b1, elev, meta, wh, we, wn, KE, g, lo, hi):
                 V[_at(ob + _B_OUT + q) + l] = V[_at(ob + _B_S + q) + l] + V[_at(_V_H) + l] / 6.0 * (
                     V[_at(ob + _B_K + q) + l] + 2.0 * V[_at(ob + _B_K + 6 + q) + l]
                     + 2.0 * V[_at(ob + _B_K + 12 + q) + l] + V[_at(ob + _B_K + 18 + q) + l])
+
+
+@numba.njit(**_INLINE)
+def _at_rest(V, b, lo, hi):
+    """Whether body b is in a FROZEN phase in every lane lo..hi-1 (from the packed kinds)."""
+    rest = True
+    for l in range(_u(lo), _u(hi)):
+        rest &= V[_at(_vb(b) + _B_KIND) + l] == _FROZEN_F
+    return rest
 
 
 @numba.njit(**_OPTS)
@@ -471,15 +490,6 @@ def _events(V, ob, s, gf, elev, meta, lo, hi):
         values = (agl, agl - V[_at(ob + _B_EXIT_AGL) + l], lip, speed, near)
         for e in range(_N_EVENTS):
             V[_at(ob + gf + e) + l] = values[e] if V[_at(ob + _B_WATCH + e) + l] > 0.0 else np.inf
-
-
-@numba.njit(**_INLINE)
-def _all_frozen(P, b, lo, hi):
-    """Whether body b is in a FROZEN phase in every lane lo..hi-1."""
-    for l in range(lo, hi):
-        if P[b, _K, l] != _FROZEN_F:
-            return False
-    return True
 
 
 @numba.njit(**_OPTS)
@@ -706,7 +716,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
         _load(V, S, T, H, nb, 0, L)
         for b in range(nb):
             ob = _vb(b)
-            if _all_frozen(P, b, 0, L):  # no event can happen at rest
+            if _at_rest(V, b, 0, L):  # no event can happen at rest
                 for e in range(_N_EVENTS):
                     for l in range(L):
                         V[(ob + _B_G0 + e) * L + l] = np.inf
@@ -718,7 +728,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
         _rk4(V, 0, nb, elev, meta, wh, we, wn, KE, g, 0, L)
         _store(V, _B_OUT, TR, nb, 0, L)
         for b in range(nb):
-            if not _all_frozen(P, b, 0, L):
+            if not _at_rest(V, b, 0, L):
                 _events(V, _vb(b), _B_OUT, _B_G1, elev, meta, 0, L)
         for l in range(L):
             if done[l]:
