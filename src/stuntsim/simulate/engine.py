@@ -125,7 +125,8 @@ _B_STEER = 72  # 1 once steering has started, set at each step's start
 _B_WATCH = 73
 _B_EXIT_AGL, _B_LIP_ALT, _B_EVENT_SPEED, _B_NEAR = 78, 79, 80, 81
 _B_G0, _B_G1, _B_GP = 82, 87, 92
-_VB = 97
+_B_PEAK = 97  # the peak aerodynamic load [g] so far in the phase (written out at the next entry)
+_VB = 98
 
 
 @numba.njit(**_INLINE)
@@ -521,13 +522,23 @@ def _k1_load(V, b, l, g):
     return math.sqrt(ax * ax + ay * ay + az * az) / STANDARD_GRAVITY
 
 
+@numba.njit(**_INLINE)
+def _flush_peak(V, b, l, peak_g, i, p):
+    """Body b's peak load so far in lane l (sample i) into peak_g for its phase p; the running peak restarts."""
+    f = (_vb(b) + _B_PEAK) * LANES + l
+    if V[f] > peak_g[i, b, p]:
+        peak_g[i, b, p] = V[f]
+    V[f] = 0.0
+
+
 @numba.njit(**_OPTS)
 def _enter(i, l, b, p_new, T, S, tables, P, V, phase, t_entry, t_end, t_fill, nb, elev, meta, wh, we, wn, KE,
-           entry_t, entry_state, t_datum):
+           entry_t, entry_state, t_datum, peak_g):
     """Switch body b of lane l (sample i) to phase p_new at its time T[l]: entry action, schedule, monitors,
     and the phase's parameters into the packed lanes V."""
     o = 6 * b
     t = T[l]
+    _flush_peak(V, b, l, peak_g, i, phase[b, l])
     row = _table(tables, i)[b, p_new]
     for k in range(ph.N_PARAMS):
         P[b, k, l] = row[k]
@@ -625,6 +636,9 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
     last_clear = np.full((nb, L), -np.inf)  # lower bound of the distance to terrain at last_at
     last_at = np.zeros((nb, 3, L))
     n_rows = np.zeros(L, np.int64)
+    CROSS = np.zeros(L)  # how many watched event functions changed sign over the step
+    EVB = np.full(L, -1, np.int64)  # body and event kind of the lane's located event (EVB -1: none)
+    EVE = np.zeros(L, np.int64)
     max_rec = rec.shape[1]
     for l in range(L):
         i = i0 + l
@@ -642,7 +656,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
         for b in range(nb):
             contact_from[i, b] = -1
             _enter(i, l, b, 0, T, S, tables, P, V, phase, t_entry, t_end, t_fill, nb, elev, meta, wh, we, wn, KE,
-                   entry_t, entry_state, t_datum)
+                   entry_t, entry_state, t_datum, peak_g)
     while True:
         # bookkeeping lane by lane: scheduled transitions (cascades allowed, bounded),
         # the end of a lane, and each lane's step
@@ -661,7 +675,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                         t_end[b, l] = np.inf
                         break
                     _enter(i, l, b, nxt, T, S, tables, P, V, phase, t_entry, t_end, t_fill, nb, elev, meta,
-                           wh, we, wn, KE, entry_t, entry_state, t_datum)
+                           wh, we, wn, KE, entry_t, entry_state, t_datum, peak_g)
                     g_fresh[l] = False
                     guard += 1
             active = False
@@ -689,6 +703,8 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                         t_sched = min(t_sched, t_grown)
             if not active or t >= t_max:
                 done[l] = True
+                for b in range(nb):
+                    _flush_peak(V, b, l, peak_g, i, phase[b, l])
                 status[i] = STATUS_DONE if not active else STATUS_TIME_LIMIT
                 t_final[i] = t
                 t_datum_out[i] = t_datum[l]
@@ -730,21 +746,35 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
         for b in range(nb):
             if not _at_rest(V, b, 0, L):
                 _events(V, _vb(b), _B_OUT, _B_G1, elev, meta, 0, L)
+        # peak aerodynamic load from k1 (the derivative at the step's start): a running maximum
+        # per body over its phase, written out at the next phase entry (_flush_peak)
+        for b in range(nb):
+            ob = _vb(b)
+            for l in range(_u(0), _u(L)):
+                kind = V[_at(ob + _B_KIND) + l]
+                load = _k1_load(V, b, l, g)
+                old = V[_at(ob + _B_PEAK) + l]
+                V[_at(ob + _B_PEAK) + l] = load if (kind == _FLIGHT_F or kind == _GLIDE_F) and load > old else old
+        if i0 < n_rec:
+            for l in range(L):
+                i = i0 + l
+                if not done[l] and i < n_rec and n_rows[l] < max_rec:
+                    _record(rec[i], n_rows[l], T[l], S, l, V, phase, nb, g)
+                    n_rows[l] += 1
+                    rec_len[i] = n_rows[l]
+        # lanes where some watched event function changed sign over the step
+        for l in range(_u(0), _u(L)):
+            CROSS[l] = 0.0
+        for b in range(nb):
+            for ev in range(_N_EVENTS):
+                for l in range(_u(0), _u(L)):
+                    g0 = V[_at(_vb(b) + _B_G0 + ev) + l]
+                    g1 = V[_at(_vb(b) + _B_G1 + ev) + l]
+                    CROSS[l] += 1.0 if g0 != np.inf and g0 > 0.0 and g1 <= 0.0 else 0.0
         for l in range(L):
-            if done[l]:
+            EVB[l] = -1
+            if done[l] or CROSS[l] == 0.0:
                 continue
-            i = i0 + l
-            # peak aerodynamic load from k1 (the derivative at the step's start)
-            for b in range(nb):
-                kind = P[b, _K, l]
-                if kind == _FLIGHT_F or kind == _GLIDE_F:
-                    load = _k1_load(V, b, l, g)
-                    if load > peak_g[i, b, phase[b, l]]:
-                        peak_g[i, b, phase[b, l]] = load
-            if i < n_rec and n_rows[l] < max_rec:
-                _record(rec[i], n_rows[l], T[l], S, l, V, phase, nb, g)
-                n_rows[l] += 1
-                rec_len[i] = n_rows[l]
             # state events: earliest sign change over the step, located by the Illinois
             # regula falsi on this lane's step length
             best_h = np.inf
@@ -796,18 +826,30 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                     TR[k, l] = PR[k, l]
                 H[l] = best_h
                 hit_sched[l] = False
-            # take the step: PR keeps its start for the clearance monitors
-            for k in range(n6):
-                PR[k, l] = S[k, l]
+                EVB[l] = best_b
+                EVE[l] = best_ev
+        # take the step in every lane: PR keeps its start for the clearance monitors. The step's
+        # end is the next step's start: its event functions carry over, unless an event changes
+        # a phase there (or a schedule does, see above). A finished lane's values are not read.
+        for k in range(n6):
+            for l in range(_u(0), _u(L)):
+                start = S[k, l]
+                PR[k, l] = start
                 S[k, l] = TR[k, l]
-            # the step's end is the next step's start: its event functions carry over,
-            # unless an event changes a phase there (or a schedule does, see above)
-            g_fresh[l] = best_b < 0
-            if g_fresh[l]:
-                for b in range(nb):
-                    for ev in range(_N_EVENTS):
-                        V[(_vb(b) + _B_G0 + ev) * L + l] = V[(_vb(b) + _B_G1 + ev) * L + l]
+        for l in range(L):
+            g_fresh[l] = EVB[l] < 0
             T[l] = TSCHED[l] if hit_sched[l] else T[l] + H[l]
+        for b in range(nb):
+            for ev in range(_N_EVENTS):
+                for l in range(_u(0), _u(L)):
+                    g0 = V[_at(_vb(b) + _B_G0 + ev) + l]
+                    V[_at(_vb(b) + _B_G0 + ev) + l] = V[_at(_vb(b) + _B_G1 + ev) + l] if EVB[l] < 0 else g0
+        for l in range(L):
+            if done[l]:
+                continue
+            i = i0 + l
+            best_b = EVB[l]
+            best_ev = EVE[l]
             h = H[l]
             # clearance monitors over the step just taken, in the phases that ask for them.
             # The distance to terrain is 1-Lipschitz in position, so while the last computed
@@ -875,7 +917,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                         else:
                             nxt = int(P[b, ph.NEXT_ON_LIP, l])
                         _enter(i, l, b, nxt, T, S, tables, P, V, phase, t_entry, t_end, t_fill, nb, elev, meta,
-                               wh, we, wn, KE, entry_t, entry_state, t_datum)
+                               wh, we, wn, KE, entry_t, entry_state, t_datum, peak_g)
                         break
 
 
