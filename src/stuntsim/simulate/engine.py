@@ -603,6 +603,68 @@ def _record(rec, k, t, S, l, V, phase, nb, g):
         rec[k, c + 7] = _k1_load(V, b, l, g)
 
 
+@numba.njit(**_INLINE)
+def _hermite(PR, S, o, l, h, f):
+    """Position (east, north, altitude) of body state block o in lane l at fraction f of a step of
+    length h, on the cubic Hermite curve through its ends' positions and velocities (PR, S)."""
+    h00 = (1.0 + 2.0 * f) * (1.0 - f) * (1.0 - f)
+    h10 = f * (1.0 - f) * (1.0 - f)
+    h01 = f * f * (3.0 - 2.0 * f)
+    h11 = f * f * (f - 1.0)
+    x = h00 * PR[o, l] + h10 * h * PR[o + 3, l] + h01 * S[o, l] + h11 * h * S[o + 3, l]
+    y = h00 * PR[o + 1, l] + h10 * h * PR[o + 4, l] + h01 * S[o + 1, l] + h11 * h * S[o + 4, l]
+    z = h00 * PR[o + 2, l] + h10 * h * PR[o + 5, l] + h01 * S[o + 2, l] + h11 * h * S[o + 5, l]
+    return x, y, z
+
+
+@numba.njit(**_INLINE)
+def _distance(x0, y0, z0, x1, y1, z1):
+    return math.sqrt((x1 - x0) ** 2 + (y1 - y0) ** 2 + (z1 - z0) ** 2)
+
+
+@numba.njit(**_OPTS)
+def _monitor_clearance(i, l, b, p, h, PR, S, last_clear, last_at, min_clear, min_clear_at, elev, meta):
+    """Body b's terrain clearance over the step of length h just taken in lane l (sample i, phase p),
+    from PR (its start) to S (its end), into the phase's minimum and where it occurred."""
+    o = 6 * b
+    v0 = math.sqrt(PR[o + 3, l] ** 2 + PR[o + 4, l] ** 2 + PR[o + 5, l] ** 2)
+    v1 = math.sqrt(S[o + 3, l] ** 2 + S[o + 4, l] ** 2 + S[o + 5, l] ** 2)
+    lx = last_at[b, 0, l]
+    ly = last_at[b, 1, l]
+    lz = last_at[b, 2, l]
+    # a lower bound of the distance at the step's start
+    start_clear = last_clear[b, l] - _distance(lx, ly, lz, PR[o, l], PR[o + 1, l], PR[o + 2, l])
+    if start_clear - h * max(v0, v1) > min_clear[i, b, p]:
+        return
+    n = CLEARANCE_SUBSAMPLES
+    # the end first (q = n), then the inside; the start (q = 0) was the last step's end, already
+    # counted, unless the phase has no distance yet (it was just entered)
+    first = 0 if min_clear[i, b, p] == np.inf else 1
+    end_clear = np.inf
+    for k in range(first, n + 1):
+        q = 0 if k == 0 else (n if k == 1 else k - 1)
+        x, y, z = _hermite(PR, S, o, l, h, q / n)
+        if 0 < q < n:
+            bound = max(start_clear - _distance(PR[o, l], PR[o + 1, l], PR[o + 2, l], x, y, z),
+                        end_clear - _distance(S[o, l], S[o + 1, l], S[o + 2, l], x, y, z))
+            if bound > min_clear[i, b, p]:
+                continue
+        # inside, only a distance below the phase's minimum so far matters: the search is bounded
+        # by it; at the end, the whole distance is the lower bound the next steps skip by
+        c = clearance_kernel(elev, meta, x, y, z, np.inf if q == n else min_clear[i, b, p])
+        if q == n:
+            end_clear = c
+        if c < min_clear[i, b, p]:
+            min_clear[i, b, p] = c
+            min_clear_at[i, b, p, 0] = x
+            min_clear_at[i, b, p, 1] = y
+            min_clear_at[i, b, p, 2] = z
+    last_clear[b, l] = end_clear
+    last_at[b, 0, l] = S[o, l]
+    last_at[b, 1, l] = S[o + 1, l]
+    last_at[b, 2, l] = S[o + 2, l]
+
+
 @numba.njit(**_OPTS)
 def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                     entry_t, entry_state, min_clear, min_clear_at, peak_g, contact_from,
@@ -851,49 +913,20 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
             best_b = EVB[l]
             best_ev = EVE[l]
             h = H[l]
-            # clearance monitors over the step just taken, in the phases that ask for them.
-            # The distance to terrain is 1-Lipschitz in position, so while the last computed
-            # distance (a lower bound) minus how far the body can have got from where it was
+            # clearance monitors over the step just taken, in the phases that ask for them
+            # (docs/engine.md#monitors). The distance to terrain is 1-Lipschitz in position:
+            # a distance d computed at x bounds it from below by d - |y - x| at any y. While
+            # the last computed distance minus how far the body can have got from where it was
             # computed stays above the phase's minimum, no new minimum is possible and the
-            # search is skipped. Otherwise the distance is taken at both ends of the step and
-            # at CLEARANCE_SUBSAMPLES - 1 points inside it on the cubic Hermite curve through
-            # the ends' positions and velocities, so the minimum hardly depends on how long
-            # the step is.
+            # step is skipped. Otherwise the distance is taken at the step's end and at
+            # CLEARANCE_SUBSAMPLES - 1 points inside it on the cubic Hermite curve through the
+            # ends' positions and velocities (and at its start on the phase's first step), so
+            # the minimum hardly depends on how long the step is; an inside point is skipped
+            # when the distances at the ends bound it above the minimum so far.
             for b in range(nb):
-                p = phase[b, l]
                 if P[b, ph.MONITOR_CLEARANCE, l] > 0.0:
-                    o = 6 * b
-                    v0 = math.sqrt(PR[o + 3, l] ** 2 + PR[o + 4, l] ** 2 + PR[o + 5, l] ** 2)
-                    v1 = math.sqrt(S[o + 3, l] ** 2 + S[o + 4, l] ** 2 + S[o + 5, l] ** 2)
-                    reach = math.sqrt((PR[o, l] - last_at[b, 0, l]) ** 2 + (PR[o + 1, l] - last_at[b, 1, l]) ** 2
-                                      + (PR[o + 2, l] - last_at[b, 2, l]) ** 2) + h * max(v0, v1)
-                    if last_clear[b, l] - reach > min_clear[i, b, p]:
-                        continue
-                    c = np.inf
-                    # the step's start (q = 0) was the last step's end, already counted, unless
-                    # this phase has no distance yet (it was just entered)
-                    first = 0 if min_clear[i, b, p] == np.inf else 1
-                    for q in range(first, CLEARANCE_SUBSAMPLES + 1):
-                        f = q / CLEARANCE_SUBSAMPLES
-                        # cubic Hermite basis on [0, 1]
-                        h00 = (1.0 + 2.0 * f) * (1.0 - f) * (1.0 - f)
-                        h10 = f * (1.0 - f) * (1.0 - f)
-                        h01 = f * f * (3.0 - 2.0 * f)
-                        h11 = f * f * (f - 1.0)
-                        x = h00 * PR[o, l] + h10 * h * PR[o + 3, l] + h01 * S[o, l] + h11 * h * S[o + 3, l]
-                        y = h00 * PR[o + 1, l] + h10 * h * PR[o + 4, l] + h01 * S[o + 1, l] + h11 * h * S[o + 4, l]
-                        z = h00 * PR[o + 2, l] + h10 * h * PR[o + 5, l] + h01 * S[o + 2, l] + h11 * h * S[o + 5, l]
-                        # only a distance below the phase's minimum so far matters: bound the search by it
-                        c = clearance_kernel(elev, meta, x, y, z, min_clear[i, b, p])
-                        if c < min_clear[i, b, p]:
-                            min_clear[i, b, p] = c
-                            min_clear_at[i, b, p, 0] = x
-                            min_clear_at[i, b, p, 1] = y
-                            min_clear_at[i, b, p, 2] = z
-                    last_clear[b, l] = c
-                    last_at[b, 0, l] = S[o, l]
-                    last_at[b, 1, l] = S[o + 1, l]
-                    last_at[b, 2, l] = S[o + 2, l]
+                    _monitor_clearance(i, l, b, phase[b, l], H[l], PR, S, last_clear, last_at, min_clear,
+                                       min_clear_at, elev, meta)
             if best_b >= 0:
                 # the located event, then any other body's event that happened at the same instant
                 # (rider and bike leave the ramp lip together)
