@@ -153,11 +153,24 @@ def grid_cell_kernel(coord, origin, step, n):
 
 
 @numba.njit(cache=True, inline="always")
+def profile_height_kernel(elev, meta, east, north):
+    """height_kernel of a grid one node wide across (a profile, ``elev.shape == (n > 1, 1)``):
+    linear along the profile, edge-extended. The same arithmetic with fewer lookups, for the
+    engine's lane loops, which call it when the terrain is a profile."""
+    u = meta[0] * east + meta[1] * north
+    i, fu = grid_cell_kernel(u, meta[4], meta[6], elev.shape[0])
+    z0 = elev[i, 0]
+    return z0 + fu * (elev[i + 1, 0] - z0)
+
+
+@numba.njit(cache=True, inline="always")
 def height_kernel(elev, meta, east, north):
     """Ground elevation MSL [m] at (east, north) [m]; bilinear, edge-extended."""
+    nu, nv = elev.shape
+    if nv == 1 and nu > 1:
+        return profile_height_kernel(elev, meta, east, north)
     u = meta[0] * east + meta[1] * north
     v = meta[2] * east + meta[3] * north
-    nu, nv = elev.shape
     i, fu = grid_cell_kernel(u, meta[4], meta[6], nu)
     j, fv = grid_cell_kernel(v, meta[5], meta[7], nv)
     i1 = min(i + 1, nu - 1)
