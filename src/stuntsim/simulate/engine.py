@@ -7,8 +7,10 @@ keeps its own time, step, phases and events. The RK4 passes work on one packed
 array per block (field ``f`` of lane ``l`` at ``V[f * LANES + l]``; the
 phase's parameters are copied into it at phase entry) and vectorise across
 lanes: every model a block's lanes need (ramp, flight, glide) is computed for
-every lane, branch-free, and the lane's phase selects the result. The
-bookkeeping (transitions, event location, monitors) runs lane by lane. Each
+every lane, branch-free, and the lane's phase selects the result. What is the
+same for every lane after a step (peak loads, the test for an event function's
+sign change, the state copies) runs as passes over all lanes too; transitions,
+event searches and clearance monitors run lane by lane, where needed. Each
 sample's bodies step together on one time grid so their relative positions are
 known at every instant. The models are the pure kernels of
 :mod:`stuntsim.physics`; the phases are data (:mod:`stuntsim.simulate.phases`).
@@ -677,8 +679,9 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                     status, t_final, t_datum_out, rec, rec_len, n_rec):
     """Integrate samples i0 .. i0 + LANES - 1 (those that exist) to the end, stepping them together.
 
-    Each lane keeps its own time, step, phases and events; the RK4 stages and the event
-    functions run over all lanes at once on the packed array V, the bookkeeping lane by lane.
+    Each lane keeps its own time, step, phases and events; the RK4 stages, the event functions
+    and the work after a step run over all lanes at once (mostly on the packed array V), the
+    scheduling, event searches and monitors lane by lane.
     """
     n = init.shape[0]
     nb = init.shape[1]
