@@ -155,8 +155,8 @@ def grid_cell_kernel(coord, origin, step, n):
 @numba.njit(cache=True, inline="always")
 def profile_height_kernel(elev, meta, east, north):
     """height_kernel of a grid one node wide across (a profile, ``elev.shape == (n > 1, 1)``):
-    linear along the profile, edge-extended. The same arithmetic with fewer lookups, for the
-    engine's lane loops, which call it when the terrain is a profile."""
+    linear along the profile, edge-extended. The same arithmetic with two lookups instead of
+    the bilinear four (the engine's ground pass calls height_kernel several times a step)."""
     u = meta[0] * east + meta[1] * north
     i, fu = grid_cell_kernel(u, meta[4], meta[6], elev.shape[0])
     z0 = elev[i, 0]

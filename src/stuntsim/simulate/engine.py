@@ -69,7 +69,6 @@ from stuntsim.physics.terrain import (
     TerrainGrid,
     clearance_kernel,
     height_kernel,
-    profile_height_kernel,
 )
 from stuntsim.physics.trig import atan2_kernel
 from stuntsim.physics.wind import wind_at_height_kernel
@@ -230,14 +229,9 @@ def _store(V, s, OUT, nb, lo, hi):
 @numba.njit(**_OPTS)
 def _ground(V, ob, s, elev, meta, lo, hi):
     """Ground elevation under the state fields s of body block ob, lanes lo..hi-1, into its
-    _B_GROUND field (a profile's own loop: the lookups are gathers, scalar either way, and
-    a profile needs two instead of four)."""
-    if elev.shape[1] == 1 and elev.shape[0] > 1:
-        for l in range(_u(lo), _u(hi)):
-            V[_at(ob + _B_GROUND) + l] = profile_height_kernel(elev, meta, V[_at(ob + s) + l], V[_at(ob + s + 1) + l])
-    else:
-        for l in range(_u(lo), _u(hi)):
-            V[_at(ob + _B_GROUND) + l] = height_kernel(elev, meta, V[_at(ob + s) + l], V[_at(ob + s + 1) + l])
+    _B_GROUND field (a scalar loop: the lookups are gathers)."""
+    for l in range(_u(lo), _u(hi)):
+        V[_at(ob + _B_GROUND) + l] = height_kernel(elev, meta, V[_at(ob + s) + l], V[_at(ob + s + 1) + l])
 
 
 @numba.njit(**_OPTS)
