@@ -218,9 +218,9 @@ def _load(V, S, T, H, nb, lo, hi):
 
 
 @numba.njit(**_OPTS)
-def _store(V, s, OUT, nb, lo, hi):
-    """The state fields s of every body in lanes lo..hi-1 into OUT (6B, LANES)."""
-    for b in range(nb):
+def _store(V, s, OUT, b0, b1, lo, hi):
+    """The state fields s of bodies b0..b1-1 in lanes lo..hi-1 into OUT (6B, LANES)."""
+    for b in range(b0, b1):
         for q in range(6):
             for l in range(lo, hi):
                 OUT[6 * b + q, l] = V[(_vb(b) + s + q) * LANES + l]
@@ -452,11 +452,12 @@ def _at_rest(V, b, lo, hi):
 
 
 @numba.njit(**_OPTS)
-def _probe(V, h, OUT, nb, elev, meta, wh, we, wn, KE, g, l):
-    """RK4 step of length h of lane l from its packed start (an event search's trial) into OUT."""
+def _probe(V, h, OUT, b0, b1, elev, meta, wh, we, wn, KE, g, l):
+    """RK4 step of length h of bodies b0..b1-1 in lane l from their packed start (an event search's
+    trial) into OUT. Bodies do not act on each other, so a body's step is the same stepped alone."""
     V[_at(_V_H) + l] = h
-    _rk4(V, 0, nb, elev, meta, wh, we, wn, KE, g, l, l + 1)
-    _store(V, _B_OUT, OUT, nb, l, l + 1)
+    _rk4(V, b0, b1, elev, meta, wh, we, wn, KE, g, l, l + 1)
+    _store(V, _B_OUT, OUT, b0, b1, l, l + 1)
 
 
 @numba.njit(**_OPTS)
@@ -704,6 +705,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
     CROSS = np.zeros(L)  # how many watched event functions changed sign over the step
     EVB = np.full(L, -1, np.int64)  # body and event kind of the lane's located event (EVB -1: none)
     EVE = np.zeros(L, np.int64)
+    resting = nb  # bodies resting..nb-1 are at rest in every lane: left out of the passes
     max_rec = rec.shape[1]
     for l in range(L):
         i = i0 + l
@@ -793,9 +795,26 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
             busy = True
         if not busy:
             break
+        # trailing bodies at rest in every lane (the bike after its impact; at rest is for good)
+        # are left out of the passes below: their state stays as it is, as a step would leave it,
+        # their k1 (the felt load in recorded paths) is zero and no event function is watched
+        na = resting
+        while na > 0 and _at_rest(V, na - 1, 0, L):
+            na -= 1
+        for b in range(na, resting):
+            ob = _vb(b)
+            for q in range(6):
+                for l in range(L):
+                    V[(ob + _B_K + q) * L + l] = 0.0
+            for e in range(_N_EVENTS):
+                for l in range(L):
+                    V[(ob + _B_G0 + e) * L + l] = np.inf
+                    V[(ob + _B_G1 + e) * L + l] = np.inf
+        resting = na
+        na6 = 6 * na
         # one RK4 step of every lane together, with the event functions at both ends
-        _load(V, S, T, H, nb, 0, L)
-        for b in range(nb):
+        _load(V, S, T, H, na, 0, L)
+        for b in range(na):
             ob = _vb(b)
             if _at_rest(V, b, 0, L):  # no event can happen at rest
                 for e in range(_N_EVENTS):
@@ -806,14 +825,14 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
             for l in range(L):
                 if not done[l] and not g_fresh[l]:
                     _events(V, ob, _B_S, _B_G0, elev, meta, l, l + 1)
-        _rk4(V, 0, nb, elev, meta, wh, we, wn, KE, g, 0, L)
-        _store(V, _B_OUT, TR, nb, 0, L)
-        for b in range(nb):
+        _rk4(V, 0, na, elev, meta, wh, we, wn, KE, g, 0, L)
+        _store(V, _B_OUT, TR, 0, na, 0, L)
+        for b in range(na):
             if not _at_rest(V, b, 0, L):
                 _events(V, _vb(b), _B_OUT, _B_G1, elev, meta, 0, L)
         # peak aerodynamic load from k1 (the derivative at the step's start): a running maximum
         # per body over its phase, written out at the next phase entry (_flush_peak)
-        for b in range(nb):
+        for b in range(na):
             ob = _vb(b)
             for l in range(_u(0), _u(L)):
                 kind = V[_at(ob + _B_KIND) + l]
@@ -830,7 +849,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
         # lanes where some watched event function changed sign over the step
         for l in range(_u(0), _u(L)):
             CROSS[l] = 0.0
-        for b in range(nb):
+        for b in range(na):
             for ev in range(_N_EVENTS):
                 for l in range(_u(0), _u(L)):
                     g0 = V[_at(_vb(b) + _B_G0 + ev) + l]
@@ -845,7 +864,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
             best_h = np.inf
             best_b = -1
             best_ev = -1
-            for b in range(nb):
+            for b in range(na):
                 for ev in range(_N_EVENTS):
                     g0 = V[(_vb(b) + _B_G0 + ev) * L + l]
                     g1 = V[(_vb(b) + _B_G1 + ev) * L + l]
@@ -861,9 +880,9 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                     ghi = g1
                     side = 0
                     root = hi
-                    for _ in range(100):
+                    for _ in range(100):  # trial steps of body b alone
                         c = (lo * ghi - hi * glo) / (ghi - glo)
-                        _probe(V, c, PR, nb, elev, meta, wh, we, wn, KE, g, l)
+                        _probe(V, c, PR, b, b + 1, elev, meta, wh, we, wn, KE, g, l)
                         gc = _event_value(ev, b, l, V, elev, meta)
                         root = c
                         if abs(gc) < EVENT_TOLERANCE or hi - lo < 1e-13:
@@ -884,10 +903,13 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                         best_h = root
                         best_b = b
                         best_ev = ev
+                        # the other bodies to the root too: PR and V then hold every body there
+                        _probe(V, root, PR, 0, b, elev, meta, wh, we, wn, KE, g, l)
+                        _probe(V, root, PR, b + 1, na, elev, meta, wh, we, wn, KE, g, l)
                     else:  # not expected after the check above; keep PR at the earliest root
-                        _probe(V, best_h, PR, nb, elev, meta, wh, we, wn, KE, g, l)
+                        _probe(V, best_h, PR, 0, na, elev, meta, wh, we, wn, KE, g, l)
             if best_b >= 0:
-                for k in range(n6):
+                for k in range(na6):
                     TR[k, l] = PR[k, l]
                 H[l] = best_h
                 hit_sched[l] = False
@@ -896,15 +918,18 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
         # take the step in every lane: PR keeps its start for the clearance monitors. The step's
         # end is the next step's start: its event functions carry over, unless an event changes
         # a phase there (or a schedule does, see above). A finished lane's values are not read.
-        for k in range(n6):
+        for k in range(na6):
             for l in range(_u(0), _u(L)):
                 start = S[k, l]
                 PR[k, l] = start
                 S[k, l] = TR[k, l]
+        for k in range(na6, n6):
+            for l in range(_u(0), _u(L)):
+                PR[k, l] = S[k, l]
         for l in range(L):
             g_fresh[l] = EVB[l] < 0
             T[l] = TSCHED[l] if hit_sched[l] else T[l] + H[l]
-        for b in range(nb):
+        for b in range(na):
             for ev in range(_N_EVENTS):
                 for l in range(_u(0), _u(L)):
                     g0 = V[_at(_vb(b) + _B_G0 + ev) + l]
