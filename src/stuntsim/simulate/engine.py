@@ -515,14 +515,18 @@ def _wind_at(x, y, z, l, elev, meta, wh, we, wn, KE):
 
 
 @numba.njit(**_INLINE)
+def _load_g(ax, ay, az, g):
+    """The aerodynamic load [g] from an acceleration (gravity g included) in units of standard
+    gravity, whatever g the run uses. Scalars only, for vectorised loops."""
+    az = az + g
+    return math.sqrt(ax * ax + ay * ay + az * az) / STANDARD_GRAVITY
+
+
+@numba.njit(**_INLINE)
 def _k1_load(V, b, l, g):
     """The aerodynamic load [g] on body b in lane l from k1, the derivative at the step's start."""
     f = (_vb(b) + _B_K) * LANES + l
-    ax = V[f + 3 * LANES]
-    ay = V[f + 4 * LANES]
-    az = V[f + 5 * LANES] + g
-    # in units of standard gravity, whatever g the run uses
-    return math.sqrt(ax * ax + ay * ay + az * az) / STANDARD_GRAVITY
+    return _load_g(V[f + 3 * LANES], V[f + 4 * LANES], V[f + 5 * LANES], g)
 
 
 @numba.njit(**_INLINE)
@@ -625,7 +629,7 @@ def _distance(x0, y0, z0, x1, y1, z1):
     return math.sqrt((x1 - x0) ** 2 + (y1 - y0) ** 2 + (z1 - z0) ** 2)
 
 
-@numba.njit(**_OPTS)
+@numba.njit(**_INLINE)  # inlined: a call passing its seven arrays cost more than the skipped steps
 def _monitor_clearance(i, l, b, p, h, PR, S, last_clear, last_at, min_clear, min_clear_at, elev, meta):
     """Body b's terrain clearance over the step of length h just taken in lane l (sample i, phase p),
     from PR (its start) to S (its end), into the phase's minimum and where it occurred."""
@@ -836,7 +840,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
             ob = _vb(b)
             for l in range(_u(0), _u(L)):
                 kind = V[_at(ob + _B_KIND) + l]
-                load = _k1_load(V, b, l, g)
+                load = _load_g(V[_at(ob + _B_K + 3) + l], V[_at(ob + _B_K + 4) + l], V[_at(ob + _B_K + 5) + l], g)
                 old = V[_at(ob + _B_PEAK) + l]
                 V[_at(ob + _B_PEAK) + l] = load if (kind == _FLIGHT_F or kind == _GLIDE_F) and load > old else old
         if i0 < n_rec:
