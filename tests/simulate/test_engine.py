@@ -349,15 +349,34 @@ def test_growth_exponent_outside_the_kernels_range_is_refused(exponent):
         run_ensemble(table, np.array([[[0.0, 0.0, 500.0, 0.0, 0.0, 0.0]]]), flat_terrain(0.0))
 
 
-def test_helsetkopen_clearance_monitor_equals_every_subsample_point_searched():
-    """The clearance monitor skips steps, and points inside a step, that the distance to terrain
-    (1-Lipschitz in position) shows cannot hold a new minimum. Its minima must equal the brute
-    force: the unbounded distance (physics.terrain.clearance_kernel) at every point the monitor
-    defines, computed here from the recorded paths of 24 sampled Helsetkopen flights. Those points
-    are, for each step in a monitored phase, the cubic Hermite curve through the step's recorded
-    ends at fractions 1/4 .. 1 (and 0 on the phase's first step). On a step that ends in a phase
-    change only its end is taken: the next row's velocity is after the new phase's entry action
-    (the canopy turning to its heading), not the one the monitor interpolated with."""
+def _helsetkopen_grid_terrain(compiled):
+    """Helsetkopen's profile sampled on a 20 m DEM grid with a V-shaped cross slope (a gully along
+    the heading), so the bilinear surface's gradient jumps at the cell edges."""
+    from stuntsim.physics.terrain import grid_terrain
+
+    east = np.arange(-1500.0, 300.0 + 1.0, 20.0)
+    north = np.arange(-400.0, 400.0 + 1.0, 20.0)
+    ee, nn = np.meshgrid(east, north)  # rows northward, columns eastward
+    ground = compiled.terrain.height(ee.ravel(), nn.ravel()).reshape(ee.shape) + 0.4 * np.abs(nn)
+    return grid_terrain(ground, 20.0, east[0], north[0])
+
+
+@pytest.mark.parametrize("terrain", ["profile", "grid"])
+def test_helsetkopen_clearance_monitor_equals_every_subsample_point_searched(terrain):
+    """The clearance monitor's minima must equal the brute force: the unbounded distance
+    (physics.terrain.clearance_kernel) at every point the monitor defines, computed here from the
+    recorded paths of 24 sampled Helsetkopen flights. Those points are, for each step in a
+    monitored phase, the cubic Hermite curve through the step's recorded ends at fractions
+    1/4 .. 1 (and 0 on the phase's first step). On a step that ends in a change to a phase with
+    an entry action only its ends are taken: the next row's velocity is after that action (the
+    canopy turning to its heading), not the one the monitor interpolated with.
+
+    On the profile the monitor skips steps, and points inside a step, that the distance to
+    terrain (1-Lipschitz in position) shows cannot hold a new minimum. On a grid the clearance
+    (the distance to the tangent plane below) jumps where the gradient does, at cell edges, so
+    such bounds do not hold there: the grid case checks that nothing is skipped on it."""
+    from dataclasses import replace
+
     from stuntsim.analysis.sampling import apply_inputs, draw_inputs
     from stuntsim.physics.terrain import clearance_kernel
     from stuntsim.scenario import load_scenario
@@ -366,12 +385,15 @@ def test_helsetkopen_clearance_monitor_equals_every_subsample_point_searched():
 
     scenario = load_scenario("helsetkopen")
     compiled = compile_scenario(scenario)
+    if terrain == "grid":
+        compiled = replace(compiled, terrain=_helsetkopen_grid_terrain(compiled))
     n = 24
     values = draw_inputs(scenario, 7, scenario.uncertainty.chunk_size)[:n]
     tables, init, env = apply_inputs(scenario, compiled, values)
     res = run_ensemble(tables, init, compiled.terrain, compiled.wind, env, max_time=compiled.max_time, n_record=n)
     elev, meta = compiled.terrain.elevation_msl, compiled.terrain.meta
-    monitored = [p for p, phase in enumerate(compiled.bodies[0].phases) if phase.monitor_clearance]
+    phases = compiled.bodies[0].phases
+    monitored = [p for p, phase in enumerate(phases) if phase.monitor_clearance]
     assert len(monitored) == 4
     f = np.arange(CLEARANCE_SUBSAMPLES + 1) / CLEARANCE_SUBSAMPLES
     h00, h10 = (1 + 2 * f) * (1 - f) ** 2, f * (1 - f) ** 2
@@ -388,7 +410,7 @@ def test_helsetkopen_clearance_monitor_equals_every_subsample_point_searched():
             x0, v0, x1, v1 = path[k, 1:4], path[k, 4:7], path[k + 1, 1:4], path[k + 1, 4:7]
             points = np.outer(h00, x0) + np.outer(h10 * h, v0) + np.outer(h01, x1) + np.outer(h11 * h, v1)
             first = 0 if expected[p] == np.inf else 1
-            if int(path[k + 1, 7]) != p:
+            if int(path[k + 1, 7]) != p and phases[int(path[k + 1, 7])].entry != ph.Entry.NONE:
                 points[1:-1] = points[-1]  # not inside the step: only its ends, whose positions are recorded
             for x, y, z in points[first:]:
                 expected[p] = min(expected[p], clearance_kernel(elev, meta, x, y, z))

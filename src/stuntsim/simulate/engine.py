@@ -639,9 +639,13 @@ def _monitor_clearance(i, l, b, p, h, PR, S, last_clear, last_at, min_clear, min
     lx = last_at[b, 0, l]
     ly = last_at[b, 1, l]
     lz = last_at[b, 2, l]
+    # the skips below need the clearance to be a distance, 1-Lipschitz in position. On a profile or
+    # flat ground (elev one node wide across) it is; on a grid it is the distance to the tangent
+    # plane below, which jumps where the gradient does, at cell edges: nothing is skipped there
+    exact = elev.shape[1] == 1
     # a lower bound of the distance at the step's start
     start_clear = last_clear[b, l] - _distance(lx, ly, lz, PR[o, l], PR[o + 1, l], PR[o + 2, l])
-    if start_clear - h * max(v0, v1) > min_clear[i, b, p]:
+    if exact and start_clear - h * max(v0, v1) > min_clear[i, b, p]:
         return
     n = CLEARANCE_SUBSAMPLES
     # the end first (q = n), then the inside; the start (q = 0) was the last step's end, already
@@ -651,7 +655,7 @@ def _monitor_clearance(i, l, b, p, h, PR, S, last_clear, last_at, min_clear, min
     for k in range(first, n + 1):
         q = 0 if k == 0 else (n if k == 1 else k - 1)
         x, y, z = _hermite(PR, S, o, l, h, q / n)
-        if 0 < q < n:
+        if exact and 0 < q < n:
             bound = max(start_clear - _distance(PR[o, l], PR[o + 1, l], PR[o + 2, l], x, y, z),
                         end_clear - _distance(S[o, l], S[o + 1, l], S[o + 2, l], x, y, z))
             if bound > min_clear[i, b, p]:
