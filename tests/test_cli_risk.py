@@ -52,3 +52,18 @@ def test_envelope_writes_map_and_boundary(tmp_path):
     data = json.loads((tmp_path / "helsetkopen_envelope.json").read_text())
     assert len(data["probability"]) == 8 and len(data["probability"][0]) == 3
     assert (tmp_path / "helsetkopen_envelope.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_risk_rare_writes_probability_and_both_coefficients(tmp_path):
+    """`--rare` on a frequent failure (landing outside the zone, ~17 %) stops after its first, plain Monte
+    Carlo level: the JSON's probability is the failing share, whose binomial coefficient of variation
+    sqrt((1 - p) / (N p)) is both the estimate and its correlated bound."""
+    result = runner.invoke(app, ["risk", "helsetkopen", "--rare", "landing_zone", "--samples-per-level", "200",
+                                 "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "fully correlated" in result.output
+    data = json.loads((tmp_path / "helsetkopen_rare_landing_zone.json").read_text())
+    p = data["probability"]
+    assert data["levels"] == 1 and 0.05 < p < 0.4 and abs(p * 200 - round(p * 200)) < 1e-9
+    assert data["cov"] == pytest.approx(((1 - p) / (200 * p)) ** 0.5, rel=1e-12)
+    assert data["cov_upper"] == data["cov"]

@@ -209,20 +209,23 @@ def _rare(model, criterion: str, samples_per_level: int, out: Path) -> None:
         raise _user_error(f"--rare: {error}") from None
     console.print(
         f"P({criterion} fails) = {result.probability:.3e}, coefficient of variation {result.cov:.2f} "
+        f"(at most {result.cov_upper:.2f} if the levels are fully correlated) "
         f"({result.n_levels} levels, {result.n_evaluations:,} flights, seed {result.seed})"
     )
     if not result.converged:
         console.print("[bold red]Subset simulation did not converge (its thresholds stopped falling or it ran out of "
                       "levels): this estimate is not usable; use plain Monte Carlo (stuntsim risk -n N).[/bold red]")
     else:
-        console.print("[dim]The coefficient of variation is the Au & Beck estimate; it can understate the scatter, "
-                      "most where failures come from several separate regions of the inputs. Check a few seeds or "
-                      "against plain Monte Carlo where it is affordable.[/dim]")
+        console.print("[dim]The coefficient of variation is the Au & Beck estimate, the levels taken as uncorrelated; "
+                      "it can understate the scatter, most where failures come from several separate regions of the "
+                      "inputs. The bound takes them as fully correlated. Check a few seeds or against plain Monte "
+                      "Carlo where it is affordable.[/dim]")
     console.print(f"[dim]{DISCLAIMER}[/dim]")
     summary = {
         "disclaimer": DISCLAIMER, "stuntsim_version": __version__, "scenario": model.scenario.name,
         "scenario_hash": model.scenario_hash, "method": "subset simulation", "criterion": criterion,
-        "probability": result.probability, "cov": result.cov, "levels": result.n_levels,
+        "probability": result.probability, "cov": result.cov, "cov_upper": result.cov_upper,
+        "levels": result.n_levels,
         "level_probabilities": list(result.level_probabilities), "thresholds": list(result.thresholds),
         "evaluations": result.n_evaluations, "seed": result.seed, "converged": result.converged,
     }

@@ -83,8 +83,13 @@ class SubsetResult:
         Estimated coefficient of variation of the estimator [-],
         ``sqrt(sum_i delta_i^2)`` with ``delta_i^2 = (1 - p_i) / (p_i N) (1 + gamma_i)``
         ([1], statistical properties of the estimator), ``gamma_i`` the correlation factor of the
-        Markov chains at level ``i`` (0 at the first, Monte Carlo, level).
-        ``inf`` when the last level saw no failure.
+        Markov chains at level ``i`` (0 at the first, Monte Carlo, level). It takes the levels'
+        factors as uncorrelated, which they are not (each level's seeds come from the last),
+        so it tends to understate the scatter. ``inf`` when the last level saw no failure.
+    cov_upper : float
+        Upper bound of that coefficient of variation, ``sum_i delta_i``: the levels' factors
+        fully correlated ([1], statistical properties of the estimator). Equal to ``cov`` with
+        one level.
     thresholds : tuple of float
         Thresholds ``b_1 > b_2 > ... > 0`` of the limit state, one per level;
         the last is always 0 (the failure domain itself).
@@ -107,6 +112,7 @@ class SubsetResult:
 
     probability: float
     cov: float
+    cov_upper: float
     thresholds: tuple[float, ...]
     level_probabilities: tuple[float, ...]
     n_evaluations: int
@@ -330,7 +336,7 @@ def subset_simulation(
 
     thresholds: list[float] = []
     factors: list[float] = []
-    delta2 = 0.0
+    deltas2: list[float] = []  # squared coefficient of variation of each level's factor
     converged = True
     while True:
         failed = g <= 0.0
@@ -338,7 +344,7 @@ def subset_simulation(
         if n_failed >= n_seeds:
             thresholds.append(0.0)
             factors.append(n_failed / n)
-            delta2 += _level_delta2(failed.astype(float), lengths)
+            deltas2.append(_level_delta2(failed.astype(float), lengths))
             break
         b = float(np.sort(g)[n_seeds - 1])
         at_level = g <= b
@@ -348,7 +354,7 @@ def subset_simulation(
             converged = False
             thresholds.append(0.0)
             factors.append(n_failed / n)
-            delta2 += _level_delta2(failed.astype(float), lengths)
+            deltas2.append(_level_delta2(failed.astype(float), lengths))
             reason = "the thresholds stopped falling" if stalled else f"max_levels={max_levels} ran out"
             warnings.warn(
                 f"subset simulation did not reach the failure domain ({reason}); "
@@ -359,7 +365,7 @@ def subset_simulation(
             break
         thresholds.append(b)
         factors.append(n_at / n)
-        delta2 += _level_delta2(at_level.astype(float), lengths)
+        deltas2.append(_level_delta2(at_level.astype(float), lengths))
         lengths = np.full(n_at, n // n_at) + (np.arange(n_at) < n % n_at)
         u, g, n_new, scale = _run_chains(
             limit_state, u[at_level], g[at_level], b, lengths, rng, sampler, scale, batch_limit_state
@@ -367,10 +373,13 @@ def subset_simulation(
         n_evaluations += n_new
 
     probability = float(np.prod(factors))
+    delta2 = sum(deltas2)
     cov = math.sqrt(delta2) if math.isfinite(delta2) else math.inf
+    cov_upper = sum(math.sqrt(d) for d in deltas2)
     return SubsetResult(
         probability=probability,
         cov=cov,
+        cov_upper=cov_upper,
         thresholds=tuple(float(t) for t in thresholds),
         level_probabilities=tuple(float(f) for f in factors),
         n_evaluations=n_evaluations,
