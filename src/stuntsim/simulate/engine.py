@@ -705,7 +705,9 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
     t_datum = np.zeros(L)
     done = np.ones(L, np.bool_)
     hit_sched = np.zeros(L, np.bool_)
-    TSCHED = np.zeros(L)  # each lane's next scheduled transition
+    TSCHED = np.zeros(L)  # each lane's next scheduled transition or switch
+    HSTEP = np.zeros(L)  # each lane's step: the finest of its moving bodies' phases
+    stale = np.ones(L, np.bool_)  # a phase changed since TSCHED and HSTEP were worked out
     g_fresh = np.zeros(L, np.bool_)  # the _B_G0 fields already hold the lane's event functions
     last_clear = np.full((nb, L), -np.inf)  # lower bound of the distance to terrain at last_at
     last_at = np.zeros((nb, 3, L))
@@ -740,8 +742,20 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
             H[l] = 0.0
             if done[l]:
                 continue
-            i = i0 + l
             t = T[l]
+            if not stale[l] and t < TSCHED[l] and t < t_max:
+                # nothing has come due and no phase changed: the step and the schedule stand
+                h = HSTEP[l]
+                if t + h > t_max:
+                    h = t_max - t
+                hit_sched[l] = False
+                if t + h >= TSCHED[l]:
+                    h = TSCHED[l] - t
+                    hit_sched[l] = True
+                H[l] = h
+                busy = True
+                continue
+            i = i0 + l
             for b in range(nb):
                 guard = 0
                 while t_end[b, l] <= t and P[b, _K, l] != _FROZEN_F and guard < ph.MAX_PHASES:
@@ -792,6 +806,9 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                     n_rows[l] += 1
                     rec_len[i] = n_rows[l]
                 continue
+            HSTEP[l] = h
+            TSCHED[l] = t_sched
+            stale[l] = False
             if t + h > t_max:
                 h = t_max - t
             hit_sched[l] = False
@@ -799,7 +816,6 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                 h = t_sched - t
                 hit_sched[l] = True
             H[l] = h
-            TSCHED[l] = t_sched
             busy = True
         if not busy:
             break
@@ -987,6 +1003,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                             nxt = int(P[b, ph.NEXT_ON_LIP, l])
                         _enter(i, l, b, nxt, T, S, tables, P, V, phase, t_entry, t_end, t_fill, nb, elev, meta,
                                wh, we, wn, KE, entry_t, entry_state, t_datum, peak_g)
+                        stale[l] = True
                         break
 
 
