@@ -153,12 +153,19 @@ def grid_cell_kernel(coord, origin, step, n):
 
 
 @numba.njit(cache=True, inline="always")
+def profile_cell_kernel(a0, a1, u0, du, n, east, north):
+    """Segment index and fraction along a profile of n > 1 nodes at (east, north), for
+    ``meta[0], meta[1], meta[4], meta[6]`` = a0, a1, u0, du. No array access, so a lane loop
+    that calls it vectorises (the lookups, gathers, can then run in a loop of their own)."""
+    return grid_cell_kernel(a0 * east + a1 * north, u0, du, n)
+
+
+@numba.njit(cache=True, inline="always")
 def profile_height_kernel(elev, meta, east, north):
     """height_kernel of a grid one node wide across (a profile, ``elev.shape == (n > 1, 1)``):
     linear along the profile, edge-extended. The same arithmetic with two lookups instead of
     the bilinear four (the engine's ground pass calls height_kernel several times a step)."""
-    u = meta[0] * east + meta[1] * north
-    i, fu = grid_cell_kernel(u, meta[4], meta[6], elev.shape[0])
+    i, fu = profile_cell_kernel(meta[0], meta[1], meta[4], meta[6], elev.shape[0], east, north)
     z0 = elev[i, 0]
     return z0 + fu * (elev[i + 1, 0] - z0)
 

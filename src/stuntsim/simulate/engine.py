@@ -69,6 +69,7 @@ from stuntsim.physics.terrain import (
     TerrainGrid,
     clearance_kernel,
     height_kernel,
+    profile_cell_kernel,
 )
 from stuntsim.physics.trig import atan2_kernel
 from stuntsim.physics.wind import wind_at_height_kernel
@@ -229,7 +230,21 @@ def _store(V, s, OUT, b0, b1, lo, hi):
 @numba.njit(**_OPTS)
 def _ground(V, ob, s, elev, meta, lo, hi):
     """Ground elevation under the state fields s of body block ob, lanes lo..hi-1, into its
-    _B_GROUND field (a scalar loop: the lookups are gathers)."""
+    _B_GROUND field. The lookups are gathers, which keep a loop scalar: on a profile the cells
+    and fractions are found in a vectorised loop first (into _B_COUNT and _B_GROUND), then
+    looked up in a scalar one; the same arithmetic as height_kernel."""
+    nu, nv = elev.shape
+    if nv == 1 and nu > 1:
+        a0, a1, u0, du = meta[0], meta[1], meta[4], meta[6]
+        for l in range(_u(lo), _u(hi)):
+            i, fu = profile_cell_kernel(a0, a1, u0, du, nu, V[_at(ob + s) + l], V[_at(ob + s + 1) + l])
+            V[_at(ob + _B_COUNT) + l] = float(i)
+            V[_at(ob + _B_GROUND) + l] = fu
+        for l in range(_u(lo), _u(hi)):
+            i = int(V[_at(ob + _B_COUNT) + l])
+            z0 = elev[i, 0]
+            V[_at(ob + _B_GROUND) + l] = z0 + V[_at(ob + _B_GROUND) + l] * (elev[i + 1, 0] - z0)
+        return
     for l in range(_u(lo), _u(hi)):
         V[_at(ob + _B_GROUND) + l] = height_kernel(elev, meta, V[_at(ob + s) + l], V[_at(ob + s + 1) + l])
 
