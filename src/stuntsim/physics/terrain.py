@@ -242,11 +242,16 @@ def _segment_distance(elev, u0, du, i, u, z):
     ez = elev[i + 1, 0] - za
     px = u - ua
     pz = z - za
-    t = (px * du + pz * ez) / (du * du + ez * ez)
-    if t < 0.0:
+    along = px * du + pz * ez
+    length2 = du * du + ez * ez
+    # the projection's parameter, clamped to the segment; the division only where it is inside
+    # (a quotient of correctly rounded operands is <= 0 or >= 1 exactly when these tests hold)
+    if along <= 0.0:
         t = 0.0
-    elif t > 1.0:
+    elif along >= length2:
         t = 1.0
+    else:
+        t = along / length2
     dx = px - t * du
     dz = pz - t * ez
     return math.sqrt(dx * dx + dz * dz)
