@@ -330,6 +330,18 @@ def test_apply_inputs_values_differ_per_sample_without_mixing(helsetkopen, compi
     np.testing.assert_allclose(np.linalg.norm(dv, axis=1), helsetkopen.separation.impulse / np.array([80.0, 90.0]), rtol=1e-14)
 
 
+def test_apply_inputs_in_a_reused_buffer_equals_fresh_tables(helsetkopen, compiled):
+    """Tables built in a buffer (a risk chunk reuses one across its engine batches) equal fresh ones,
+    batch after batch, a shorter last batch included, and live in the buffer."""
+    values = draw_inputs(helsetkopen, 3, 64)[:50]
+    buffer = np.full((32, *compiled.tables.shape[1:]), np.nan)
+    for batch in (values[:32], values[32:]):
+        fresh, _, _ = apply_inputs(helsetkopen, compiled, batch)
+        tables, _, _ = apply_inputs(helsetkopen, compiled, batch, tables_buffer=buffer)
+        assert np.shares_memory(tables, buffer) and tables.shape == fresh.shape
+        np.testing.assert_array_equal(tables, fresh)
+
+
 def test_apply_inputs_pull_times_and_heading_offset_like_case_tables(helsetkopen, compiled):
     """pull_times and heading_offset set the same cells as the plan's case_tables."""
     from stuntsim.analysis.plan import case_tables

@@ -95,10 +95,12 @@ def _chunk_margins(scenario, compiled: CompiledScenario, values: np.ndarray, pro
     """Fly and evaluate the samples of one chunk in engine batches; concatenated margins."""
     parts = []
     off_heading = what_if_off_heading(scenario)
+    buffer = np.empty((min(len(values), ENGINE_BATCH), *compiled.tables.shape[1:]))  # the batches' tables
     for start in range(0, len(values), ENGINE_BATCH):
         batch = values[start : start + ENGINE_BATCH]
         parts.append(evaluate_runs(
-            scenario, compiled, lambda off, b=batch: apply_inputs(scenario, compiled, b, heading_offset=off),
+            scenario, compiled,
+            lambda off, b=batch: apply_inputs(scenario, compiled, b, heading_offset=off, tables_buffer=buffer),
             off_heading=off_heading,
         ))
         if progress is not None:

@@ -232,6 +232,7 @@ def apply_inputs(
     names: Sequence[str] | None = None,
     pull_times: np.ndarray | None = None,
     heading_offset: float = 0.0,
+    tables_buffer: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The engine's arrays with the inputs set per sample.
 
@@ -250,6 +251,10 @@ def apply_inputs(
         :func:`stuntsim.analysis.plan.case_tables` (not with a ``parachute.pull_time`` input).
     heading_offset : float
         Added to the canopy's opening heading (off-heading cases) [rad].
+    tables_buffer : ndarray, shape (>= n, B, MAX_PHASES, N_PARAMS), optional
+        Memory to build ``tables`` in (its first n rows are overwritten and returned), so that
+        successive batches reuse it: mapping fresh memory for the tables (9 kB a sample)
+        costs more than filling it.
 
     Returns
     -------
@@ -304,7 +309,11 @@ def apply_inputs(
         raise ValueError("give pull_times or a parachute.pull_time input, not both")
 
     n = values.shape[0]
-    tables = np.repeat(compiled.tables, n, axis=0)
+    if tables_buffer is None:
+        tables = np.repeat(compiled.tables, n, axis=0)
+    else:
+        tables = tables_buffer[:n]
+        tables[...] = compiled.tables
     init = np.repeat(compiled.init, n, axis=0)
     env = np.repeat(compiled.env, n, axis=0)
     given = {name: values[:, j] for j, name in enumerate(names)}
