@@ -691,6 +691,17 @@ def _monitor_clearance(i, l, b, p, h, PR, S, last_clear, last_at, min_clear, min
     last_at[b, 2, l] = S[o + 2, l]
 
 
+@numba.njit(**_INLINE)
+def _clip_step(t, h, t_sched, t_max):
+    """A lane's step from time t: h, shortened to end at t_max, or exactly on the next scheduled
+    switch t_sched (then also whether it does)."""
+    if t + h > t_max:
+        h = t_max - t
+    if t + h >= t_sched:
+        return t_sched - t, True
+    return h, False
+
+
 @numba.njit(**_OPTS)
 def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                     entry_t, entry_state, min_clear, min_clear_at, peak_g, contact_from,
@@ -760,14 +771,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
             t = T[l]
             if not stale[l] and t < TSCHED[l] and t < t_max:
                 # nothing has come due and no phase changed: the step and the schedule stand
-                h = HSTEP[l]
-                if t + h > t_max:
-                    h = t_max - t
-                hit_sched[l] = False
-                if t + h >= TSCHED[l]:
-                    h = TSCHED[l] - t
-                    hit_sched[l] = True
-                H[l] = h
+                H[l], hit_sched[l] = _clip_step(t, HSTEP[l], TSCHED[l], t_max)
                 busy = True
                 continue
             i = i0 + l
@@ -824,13 +828,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
             HSTEP[l] = h
             TSCHED[l] = t_sched
             stale[l] = False
-            if t + h > t_max:
-                h = t_max - t
-            hit_sched[l] = False
-            if t + h >= t_sched:
-                h = t_sched - t
-                hit_sched[l] = True
-            H[l] = h
+            H[l], hit_sched[l] = _clip_step(t, h, t_sched, t_max)
             busy = True
         if not busy:
             break
