@@ -640,6 +640,19 @@ def _hermite(PR, S, o, l, h, f):
 
 
 @numba.njit(**_INLINE)
+def _hermite_velocity(PR, S, o, l, h, f):
+    """Velocity of body state block o in lane l at fraction f of a step of length h: the time
+    derivative of the curve of _hermite."""
+    d00 = 6.0 * f * (f - 1.0)
+    d10 = (1.0 - f) * (1.0 - 3.0 * f)
+    d11 = f * (3.0 * f - 2.0)
+    vx = (d00 * (PR[o, l] - S[o, l])) / h + d10 * PR[o + 3, l] + d11 * S[o + 3, l]
+    vy = (d00 * (PR[o + 1, l] - S[o + 1, l])) / h + d10 * PR[o + 4, l] + d11 * S[o + 4, l]
+    vz = (d00 * (PR[o + 2, l] - S[o + 2, l])) / h + d10 * PR[o + 5, l] + d11 * S[o + 5, l]
+    return vx, vy, vz
+
+
+@numba.njit(**_INLINE)
 def _distance(x0, y0, z0, x1, y1, z1):
     return math.sqrt((x1 - x0) ** 2 + (y1 - y0) ** 2 + (z1 - z0) ** 2)
 
@@ -689,6 +702,46 @@ def _monitor_clearance(i, l, b, p, h, PR, S, last_clear, last_at, min_clear, min
     last_at[b, 0, l] = S[o, l]
     last_at[b, 1, l] = S[o + 1, l]
     last_at[b, 2, l] = S[o + 2, l]
+
+
+@numba.njit(**_INLINE)
+def _illinois(lo, glo, hi, ghi, side, c, gc):
+    """The Illinois regula falsi's bracket [lo, hi] (values glo > 0 >= ghi) after a trial at c with
+    value gc: the side that gc is on moves to c; an end kept twice running has its value halved."""
+    if gc > 0.0:
+        if side == 1:
+            ghi *= 0.5
+        return c, gc, hi, ghi, 1
+    if side == -1:
+        glo *= 0.5
+    return lo, glo, c, gc, -1
+
+
+@numba.njit(**_OPTS)
+def _hermite_root(ev, b, l, V, S, E, h, g0, g1, elev, meta):
+    """Where event function ev of body b in lane l is zero along the cubic Hermite curve through
+    the step's start S and end E (positions and velocities; the velocity along it is the curve's
+    derivative), located by the Illinois regula falsi to EVENT_TOLERANCE: a first guess for the
+    search on RK4 steps, with no RK4 step. The curve's states pass through body b's _B_OUT fields."""
+    o = 6 * b
+    f = (_vb(b) + _B_OUT) * LANES + l
+    lo, glo, hi, ghi, side = 0.0, g0, h, g1, 0
+    c = h
+    for _ in range(100):
+        c = (lo * ghi - hi * glo) / (ghi - glo)
+        x, y, z = _hermite(S, E, o, l, h, c / h)
+        vx, vy, vz = _hermite_velocity(S, E, o, l, h, c / h)
+        V[f] = x
+        V[f + LANES] = y
+        V[f + 2 * LANES] = z
+        V[f + 3 * LANES] = vx
+        V[f + 4 * LANES] = vy
+        V[f + 5 * LANES] = vz
+        gc = _event_value(ev, b, l, V, elev, meta)
+        if abs(gc) < EVENT_TOLERANCE or hi - lo < 1e-13:
+            break
+        lo, glo, hi, ghi, side = _illinois(lo, glo, hi, ghi, side, c, gc)
+    return c
 
 
 @numba.njit(**_INLINE)
@@ -911,31 +964,19 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                     # past there comes later or at the same instant (then it fires with it below)
                     if best_b >= 0 and _event_value(ev, b, l, V, elev, meta) >= -EVENT_TOLERANCE:
                         continue
-                    lo = 0.0
-                    glo = g0
-                    hi = H[l]
-                    ghi = g1
-                    side = 0
-                    root = hi
-                    for _ in range(100):  # trial steps of body b alone
-                        c = (lo * ghi - hi * glo) / (ghi - glo)
+                    # the first trial step ends where the event function along the cubic Hermite
+                    # curve through the step's ends is zero; the trial steps of body b alone
+                    lo, glo, hi, ghi, side = 0.0, g0, H[l], g1, 0
+                    c = _hermite_root(ev, b, l, V, S, TR, H[l], g0, g1, elev, meta)
+                    root = c
+                    for _ in range(100):
                         _probe(V, c, PR, b, b + 1, elev, meta, wh, we, wn, KE, g, l)
                         gc = _event_value(ev, b, l, V, elev, meta)
                         root = c
                         if abs(gc) < EVENT_TOLERANCE or hi - lo < 1e-13:
                             break
-                        if gc > 0.0:
-                            lo = c
-                            glo = gc
-                            if side == 1:
-                                ghi *= 0.5
-                            side = 1
-                        else:
-                            hi = c
-                            ghi = gc
-                            if side == -1:
-                                glo *= 0.5
-                            side = -1
+                        lo, glo, hi, ghi, side = _illinois(lo, glo, hi, ghi, side, c, gc)
+                        c = (lo * ghi - hi * glo) / (ghi - glo)
                     if root < best_h:
                         best_h = root
                         best_b = b
