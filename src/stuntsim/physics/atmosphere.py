@@ -448,6 +448,15 @@ _RATIO_LAST_INDEX = _MOLECULAR_WEIGHT_RATIO.size - 2
 
 
 @numba.njit(cache=True, fastmath=False, inline="always", error_model="numpy")
+def _fit_height(altitude_msl):
+    """(inside the fit's range, geopotential height [m]) of an altitude [m MSL]; outside the
+    range the height of 0 m, which keeps a slice index valid (the results are then NaN)."""
+    inside = (altitude_msl >= MINIMUM_ALTITUDE) & (altitude_msl <= MAXIMUM_ALTITUDE)
+    altitude = altitude_msl if inside else 0.0
+    return inside, EARTH_RADIUS * altitude / (EARTH_RADIUS + altitude)
+
+
+@numba.njit(cache=True, fastmath=False, inline="always", error_model="numpy")
 def density_slice_kernel(altitude_msl):
     """Index of the fit slice that holds an altitude [m MSL] (0 outside the fit's range).
 
@@ -455,9 +464,7 @@ def density_slice_kernel(altitude_msl):
     that lanes known to share a slice can share its coefficients (one load instead of a
     gather per lane).
     """
-    inside = (altitude_msl >= MINIMUM_ALTITUDE) & (altitude_msl <= MAXIMUM_ALTITUDE)
-    altitude = altitude_msl if inside else 0.0  # keeps the slice index valid; the result is NaN
-    h = EARTH_RADIUS * altitude / (EARTH_RADIUS + altitude)
+    _, h = _fit_height(altitude_msl)
     i = min(int((h - _SLICE_ORIGIN) * _INVERSE_SLICE_STEP), _SLICE_COUNT - 1)
     above = (i < _SLICE_COUNT - 1) & (h > _SLICE_START[min(i + 1, _SLICE_COUNT - 1)])
     return i + 1 if above else i
@@ -469,9 +476,7 @@ def _standard_state_in_slice(altitude_msl, i):
 
     Selects, not branches, so that the engine's lane loops vectorise.
     """
-    inside = (altitude_msl >= MINIMUM_ALTITUDE) & (altitude_msl <= MAXIMUM_ALTITUDE)
-    altitude = altitude_msl if inside else 0.0
-    h = EARTH_RADIUS * altitude / (EARTH_RADIUS + altitude)
+    inside, h = _fit_height(altitude_msl)
     x = (h - _SLICE_MIDDLE[i]) * _SLICE_INVERSE_HALF_WIDTH[i]
     p = _SLICE_COEFFICIENTS[i, 0]
     for j in range(1, _FIT_DEGREE + 1):
