@@ -80,6 +80,7 @@ MIN_AIRSPEED = 1.0  # [m s-1] floor in airspeed-scaled durations (c1 / v)
 MIN_GLIDE_AIRSPEED = 1.0  # [m s-1] least horizontal airspeed given to a canopy at full inflation
 CLEARANCE_SUBSAMPLES = 4  # intervals per step at whose ends terrain clearance is taken
 LANES = 64  # samples stepped together in one block (eight AVX-512 vectors of doubles)
+VECTOR_LANES = 8  # doubles in an AVX-512 vector: the passes run over whole vectors of lanes
 
 STATUS_DONE = 0  # every body reached a FROZEN phase
 STATUS_TIME_LIMIT = 1  # max_time reached first
@@ -756,6 +757,30 @@ def _clip_step(t, h, t_sched, t_max):
 
 
 @numba.njit(**_OPTS)
+def _swap_lanes(a, c, V, lane_i, S, TR, PR, P, KE, phase, t_entry, t_end, t_fill, T, H, t_datum, done, hit_sched,
+                TSCHED, HSTEP, stale, g_fresh, last_clear, last_at, n_rows):
+    """Exchange everything lanes a and c hold (their samples included), so a block can keep its
+    flying lanes first; a lane's arithmetic never depends on where it sits."""
+    for f in range(V.shape[0] // LANES):
+        V[f * LANES + a], V[f * LANES + c] = V[f * LANES + c], V[f * LANES + a]
+    for X in (S, TR, PR, KE, t_entry, t_end, t_fill, last_clear):
+        for k in range(X.shape[0]):
+            X[k, a], X[k, c] = X[k, c], X[k, a]
+    for b in range(P.shape[0]):
+        for k in range(P.shape[1]):
+            P[b, k, a], P[b, k, c] = P[b, k, c], P[b, k, a]
+        for k in range(3):
+            last_at[b, k, a], last_at[b, k, c] = last_at[b, k, c], last_at[b, k, a]
+        phase[b, a], phase[b, c] = phase[b, c], phase[b, a]
+    for x in (T, H, t_datum, TSCHED, HSTEP):
+        x[a], x[c] = x[c], x[a]
+    for m in (done, hit_sched, stale, g_fresh):
+        m[a], m[c] = m[c], m[a]
+    lane_i[a], lane_i[c] = lane_i[c], lane_i[a]
+    n_rows[a], n_rows[c] = n_rows[c], n_rows[a]
+
+
+@numba.njit(**_OPTS)
 def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                     entry_t, entry_state, min_clear, min_clear_at, peak_g, contact_from,
                     status, t_final, t_datum_out, rec, rec_len, n_rec):
@@ -795,9 +820,11 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
     EVB = np.full(L, -1, np.int64)  # body and event kind of the lane's located event (EVB -1: none)
     EVE = np.zeros(L, np.int64)
     resting = nb  # bodies resting..nb-1 are at rest in every lane: left out of the passes
+    lane_i = np.arange(i0, i0 + L)  # each lane's sample
+    live = min(L, n - i0)  # lanes live.. are finished (flying lanes are kept first)
     max_rec = rec.shape[1]
     for l in range(L):
-        i = i0 + l
+        i = lane_i[l]
         if i >= n:
             continue  # a padding lane: never stepped, never written
         done[l] = False
@@ -817,7 +844,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
         # bookkeeping lane by lane: scheduled transitions (cascades allowed, bounded),
         # the end of a lane, and each lane's step
         busy = False
-        for l in range(L):
+        for l in range(live):
             H[l] = 0.0
             if done[l]:
                 continue
@@ -827,7 +854,7 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
                 H[l], hit_sched[l] = _clip_step(t, HSTEP[l], TSCHED[l], t_max)
                 busy = True
                 continue
-            i = i0 + l
+            i = lane_i[l]
             for b in range(nb):
                 guard = 0
                 while t_end[b, l] <= t and P[b, _K, l] != _FROZEN_F and guard < ph.MAX_PHASES:
@@ -885,11 +912,23 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
             busy = True
         if not busy:
             break
+        # the flying lanes first: a finished lane swaps with the last flying one, so the passes
+        # below run over lanes 0..width-1 only (rounded up to whole vectors of VECTOR_LANES)
+        j = 0
+        while j < live:
+            if done[j]:
+                live -= 1
+                if j < live:
+                    _swap_lanes(j, live, V, lane_i, S, TR, PR, P, KE, phase, t_entry, t_end, t_fill, T, H, t_datum,
+                                done, hit_sched, TSCHED, HSTEP, stale, g_fresh, last_clear, last_at, n_rows)
+                    continue
+            j += 1
+        width = min(L, (live + VECTOR_LANES - 1) // VECTOR_LANES * VECTOR_LANES)
         # trailing bodies at rest in every lane (the bike after its impact; at rest is for good)
         # are left out of the passes below: their state stays as it is, as a step would leave it,
         # their k1 (the felt load in recorded paths) is zero and no event function is watched
         na = resting
-        while na > 0 and _at_rest(V, na - 1, 0, L):
+        while na > 0 and _at_rest(V, na - 1, 0, width):
             na -= 1
         for b in range(na, resting):
             ob = _vb(b)
@@ -903,49 +942,49 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
         resting = na
         na6 = 6 * na
         # one RK4 step of every lane together, with the event functions at both ends
-        _load(V, S, T, H, na, 0, L)
+        _load(V, S, T, H, na, 0, width)
         for b in range(na):
             ob = _vb(b)
-            if _at_rest(V, b, 0, L):  # no event can happen at rest
+            if _at_rest(V, b, 0, width):  # no event can happen at rest
                 for e in range(_N_EVENTS):
                     for l in range(L):
                         V[(ob + _B_G0 + e) * L + l] = np.inf
                         V[(ob + _B_G1 + e) * L + l] = np.inf
                 continue
-            for l in range(L):
+            for l in range(width):
                 if not done[l] and not g_fresh[l]:
                     _events(V, ob, _B_S, _B_G0, elev, meta, l, l + 1)
-        _rk4(V, 0, na, elev, meta, wh, we, wn, KE, g, 0, L)
-        _store(V, _B_OUT, TR, 0, na, 0, L)
+        _rk4(V, 0, na, elev, meta, wh, we, wn, KE, g, 0, width)
+        _store(V, _B_OUT, TR, 0, na, 0, width)
         for b in range(na):
-            if not _at_rest(V, b, 0, L):
-                _events(V, _vb(b), _B_OUT, _B_G1, elev, meta, 0, L)
+            if not _at_rest(V, b, 0, width):
+                _events(V, _vb(b), _B_OUT, _B_G1, elev, meta, 0, width)
         # peak aerodynamic load from k1 (the derivative at the step's start): a running maximum
         # per body over its phase, written out at the next phase entry (_flush_peak)
         for b in range(na):
             ob = _vb(b)
-            for l in range(_u(0), _u(L)):
+            for l in range(_u(0), _u(width)):
                 kind = V[_at(ob + _B_KIND) + l]
                 load = _load_g(V[_at(ob + _B_K + 3) + l], V[_at(ob + _B_K + 4) + l], V[_at(ob + _B_K + 5) + l], g)
                 old = V[_at(ob + _B_PEAK) + l]
                 V[_at(ob + _B_PEAK) + l] = load if (kind == _FLIGHT_F or kind == _GLIDE_F) and load > old else old
         if i0 < n_rec:
-            for l in range(L):
-                i = i0 + l
+            for l in range(width):
+                i = lane_i[l]
                 if not done[l] and i < n_rec and n_rows[l] < max_rec:
                     _record(rec[i], n_rows[l], T[l], S, l, V, phase, nb, g)
                     n_rows[l] += 1
                     rec_len[i] = n_rows[l]
         # lanes where some watched event function changed sign over the step
-        for l in range(_u(0), _u(L)):
+        for l in range(_u(0), _u(width)):
             CROSS[l] = 0.0
         for b in range(na):
             for ev in range(_N_EVENTS):
-                for l in range(_u(0), _u(L)):
+                for l in range(_u(0), _u(width)):
                     g0 = V[_at(_vb(b) + _B_G0 + ev) + l]
                     g1 = V[_at(_vb(b) + _B_G1 + ev) + l]
                     CROSS[l] += 1.0 if g0 != np.inf and g0 > 0.0 and g1 <= 0.0 else 0.0
-        for l in range(L):
+        for l in range(width):
             EVB[l] = -1
             if done[l] or CROSS[l] == 0.0:
                 continue
@@ -997,25 +1036,25 @@ def _simulate_block(i0, tables, init, elev, meta, wh, we, wn, env, g, t_max,
         # end is the next step's start: its event functions carry over, unless an event changes
         # a phase there (or a schedule does, see above). A finished lane's values are not read.
         for k in range(na6):
-            for l in range(_u(0), _u(L)):
+            for l in range(_u(0), _u(width)):
                 start = S[k, l]
                 PR[k, l] = start
                 S[k, l] = TR[k, l]
         for k in range(na6, n6):
-            for l in range(_u(0), _u(L)):
+            for l in range(_u(0), _u(width)):
                 PR[k, l] = S[k, l]
-        for l in range(L):
+        for l in range(width):
             g_fresh[l] = EVB[l] < 0
             T[l] = TSCHED[l] if hit_sched[l] else T[l] + H[l]
         for b in range(na):
             for ev in range(_N_EVENTS):
-                for l in range(_u(0), _u(L)):
+                for l in range(_u(0), _u(width)):
                     g0 = V[_at(_vb(b) + _B_G0 + ev) + l]
                     V[_at(_vb(b) + _B_G0 + ev) + l] = V[_at(_vb(b) + _B_G1 + ev) + l] if EVB[l] < 0 else g0
-        for l in range(L):
+        for l in range(width):
             if done[l]:
                 continue
-            i = i0 + l
+            i = lane_i[l]
             best_b = EVB[l]
             best_ev = EVE[l]
             h = H[l]
