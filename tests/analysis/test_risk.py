@@ -112,6 +112,35 @@ def test_risk_keeps_at_most_driver_samples_rows(tmp_path, monkeypatch):
     assert all(sum(len(c) for c in cols) == 1500 for cols in result.driver_rows.values())
 
 
+def test_risk_drivers_equal_scipy_spearmanr_with_ties_and_non_finite_margins():
+    """The drivers (each input ranked once, Pearson on the ranks) equal scipy's spearmanr on
+    the kept rows, pair by pair: with tied inputs, with a criterion whose failed samples have
+    no margin (NaN, left out), and NaN for a constant input."""
+    from scipy.stats import spearmanr
+
+    from stuntsim.analysis.risk import RiskResult, input_column
+
+    rng = np.random.default_rng(11)
+    n = 5000
+    names = ["parachute.pull_time", "wind.speed_factor", "ramp.target_speed"]
+    pull = np.round(rng.uniform(3, 5, n), 1)  # ties
+    wind = rng.lognormal(0.0, 0.3, n)
+    speed = np.full(n, 30.0)  # constant
+    smooth = 2.0 * wind - pull + rng.normal(0, 0.5, n)
+    holed = np.where(rng.uniform(size=n) < 0.1, np.nan, -wind + rng.normal(0, 0.2, n))
+    rows = {input_column("parachute.pull_time"): pull, input_column("wind.speed_factor"): wind,
+            input_column("ramp.target_speed"): speed, "margin_smooth_m": smooth, "margin_holed_m": holed}
+    result = RiskResult("s", "h", "mc", 0, n, n, input_names=names,
+                        driver_rows={k: [v[: n // 2], v[n // 2 :]] for k, v in rows.items()})
+    for key, margin in (("smooth", smooth), ("holed", holed), ("smooth", smooth)):  # again: the cached ranks
+        got = result.drivers(key)
+        ok = np.isfinite(margin)
+        for name, x in (("parachute.pull_time", pull), ("wind.speed_factor", wind)):
+            assert got[name] == pytest.approx(spearmanr(x[ok], margin[ok]).statistic, abs=1e-12), (key, name)
+        assert np.isnan(got["ramp.target_speed"])
+    assert abs(result.drivers("smooth")["wind.speed_factor"]) > 0.5  # not trivially zero
+
+
 def test_risk_memory_stays_flat_as_samples_grow(tmp_path, monkeypatch):
     """Past the rows kept for the drivers, peak traced memory for eight chunks is no more than for
     two chunks plus 30 %."""
