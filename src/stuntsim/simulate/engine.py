@@ -10,7 +10,9 @@ lanes: every model a block's lanes need (ramp, flight, glide) is computed for
 every lane, branch-free, and the lane's phase selects the result. What is the
 same for every lane after a step (peak loads, the test for an event function's
 sign change, the state copies) runs as passes over all lanes too; transitions,
-event searches and clearance monitors run lane by lane, where needed. Each
+event searches and clearance monitors run lane by lane, where needed. A lane
+whose sample finishes swaps with the block's last flying lane, so the passes
+run over the flying lanes only (rounded up to whole vectors). Each
 sample's bodies step together on one time grid so their relative positions are
 known at every instant. The models are the pure kernels of
 :mod:`stuntsim.physics`; the phases are data (:mod:`stuntsim.simulate.phases`).
