@@ -81,7 +81,7 @@ EVENT_TOLERANCE = 1e-7  # [m] |event function| at a located event
 MIN_AIRSPEED = 1.0  # [m s-1] floor in airspeed-scaled durations (c1 / v)
 MIN_GLIDE_AIRSPEED = 1.0  # [m s-1] least horizontal airspeed given to a canopy at full inflation
 CLEARANCE_SUBSAMPLES = 4  # intervals per step at whose ends terrain clearance is taken
-LANES = 128  # samples stepped together in one block (sixteen AVX-512 vectors of doubles)
+LANES = 64  # samples stepped together in one block (eight AVX-512 vectors of doubles)
 VECTOR_LANES = 8  # doubles in an AVX-512 vector: the passes run over whole vectors of lanes
 
 STATUS_DONE = 0  # every body reached a FROZEN phase
