@@ -128,11 +128,14 @@ def test_risk_drivers_equal_scipy_spearmanr_with_ties_and_non_finite_margins():
     speed = np.full(n, 30.0)  # constant
     smooth = 2.0 * wind - pull + rng.normal(0, 0.5, n)
     holed = np.where(rng.uniform(size=n) < 0.1, np.nan, -wind + rng.normal(0, 0.2, n))
+    other = pull**2 + rng.normal(0, 1.0, n)
     rows = {input_column("parachute.pull_time"): pull, input_column("wind.speed_factor"): wind,
-            input_column("ramp.target_speed"): speed, "margin_smooth_m": smooth, "margin_holed_m": holed}
+            input_column("ramp.target_speed"): speed, "margin_smooth_m": smooth, "margin_holed_m": holed,
+            "margin_other_m": other}
     result = RiskResult("s", "h", "mc", 0, n, n, input_names=names,
                         driver_rows={k: [v[: n // 2], v[n // 2 :]] for k, v in rows.items()})
-    for key, margin in (("smooth", smooth), ("holed", holed), ("smooth", smooth)):  # again: the cached ranks
+    # "other" reuses the input ranks cached for "smooth"; "holed" ranks the rows with a margin
+    for key, margin in (("smooth", smooth), ("holed", holed), ("other", other)):
         got = result.drivers(key)
         ok = np.isfinite(margin)
         for name, x in (("parachute.pull_time", pull), ("wind.speed_factor", wind)):
