@@ -12,6 +12,7 @@ from scipy.stats import qmc
 from stuntsim.analysis.sampling import (
     SUPPORTED_INPUTS,
     InputDistribution,
+    TablesBuffer,
     apply_inputs,
     draw_inputs,
     draw_uniform,
@@ -331,15 +332,35 @@ def test_apply_inputs_values_differ_per_sample_without_mixing(helsetkopen, compi
 
 
 def test_apply_inputs_in_a_reused_buffer_equals_fresh_tables(helsetkopen, compiled):
-    """Tables built in a buffer (a risk chunk reuses one across its engine batches) equal fresh ones,
-    batch after batch, a shorter last batch included, and live in the buffer."""
+    """Tables built in a reused buffer (a risk chunk reuses one across its engine batches, and
+    writes only the inputs' cells after its first batch) equal fresh ones, batch after batch:
+    a longer batch after a shorter one, an off-heading batch between on-heading ones, other
+    input names, pull times; and they live in the buffer."""
     values = draw_inputs(helsetkopen, 3, 64)[:50]
-    buffer = np.full((32, *compiled.tables.shape[1:]), np.nan)
-    for batch in (values[:32], values[32:]):
-        fresh, _, _ = apply_inputs(helsetkopen, compiled, batch)
-        tables, _, _ = apply_inputs(helsetkopen, compiled, batch, tables_buffer=buffer)
-        assert np.shares_memory(tables, buffer) and tables.shape == fresh.shape
+    names = input_names(helsetkopen)
+    with_fill = [j for j, n in enumerate(names) if n in ("parachute.fill_constant", "performer.mass")]
+    no_pull = [j for j, n in enumerate(names) if n != "parachute.pull_time"]
+    buffer = TablesBuffer(compiled, 32)
+    buffer.array[...] = np.nan  # whatever the memory held before
+    cases = [
+        dict(values=values[:20]),
+        dict(values=values[20:]),  # 30 rows: ten more than the buffer has copied so far
+        dict(values=values[:32], heading_offset=0.7),
+        dict(values=values[32:]),
+        dict(values=values[:10, with_fill], names=[names[j] for j in with_fill], heading_offset=-0.4),
+        dict(values=values[10:42, with_fill], names=[names[j] for j in with_fill]),
+        dict(values=values[:32, no_pull], names=[names[j] for j in no_pull], pull_times=np.linspace(3.0, 6.0, 32)),
+        dict(values=values[:32]),
+    ]
+    for case in cases:
+        fresh, _, _ = apply_inputs(helsetkopen, compiled, **case)
+        tables, _, _ = apply_inputs(helsetkopen, compiled, **case, tables_buffer=buffer)
+        assert np.shares_memory(tables, buffer.array) and tables.shape == fresh.shape
         np.testing.assert_array_equal(tables, fresh)
+    with pytest.raises(ValueError, match="do not fit"):
+        apply_inputs(helsetkopen, compiled, values[:33], tables_buffer=buffer)
+    with pytest.raises(ValueError, match="another compiled scenario"):
+        apply_inputs(helsetkopen, compile_scenario(helsetkopen), values[:3], tables_buffer=buffer)
 
 
 def test_apply_inputs_pull_times_and_heading_offset_like_case_tables(helsetkopen, compiled):

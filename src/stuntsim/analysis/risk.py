@@ -34,7 +34,7 @@ from stuntsim import DISCLAIMER, __version__
 from stuntsim.analysis.criteria import Margins
 from stuntsim.analysis.plan import case_tables, evaluate_runs
 from stuntsim.analysis.rare import clopper_pearson_interval, wilson_interval
-from stuntsim.analysis.sampling import apply_inputs, draw_inputs, input_names
+from stuntsim.analysis.sampling import TablesBuffer, apply_inputs, draw_inputs, input_names
 from stuntsim.scenario.uncertain_inputs import SUPPORTED_INPUTS
 from stuntsim.simulate.build import CompiledScenario, compile_scenario
 
@@ -98,7 +98,7 @@ def _chunk_margins(scenario, compiled: CompiledScenario, values: np.ndarray, pro
     """Fly and evaluate the samples of one chunk in engine batches; concatenated margins."""
     parts = []
     off_heading = what_if_off_heading(scenario)
-    buffer = np.empty((min(len(values), ENGINE_BATCH), *compiled.tables.shape[1:]))  # the batches' tables
+    buffer = TablesBuffer(compiled, min(len(values), ENGINE_BATCH))
     for start in range(0, len(values), ENGINE_BATCH):
         batch = values[start : start + ENGINE_BATCH]
         parts.append(evaluate_runs(

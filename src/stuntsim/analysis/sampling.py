@@ -224,6 +224,38 @@ def _direction_enu(heading: float, elevation: float) -> np.ndarray:
     )
 
 
+class TablesBuffer:
+    """Memory in which successive batches of one scenario build their phase tables.
+
+    A risk chunk flies its samples in engine batches; building each batch's tables (9 kB a
+    sample) in fresh memory, or copying the compiled tables into every row of a batch, cost
+    more than setting the inputs' cells. :func:`apply_inputs` sets each of its cells in every
+    row on every call, and which cells it sets depends only on the scenario, the input names
+    and whether pull times are given (its ``layout``). So rows are copied from the compiled
+    tables only the first time they are used with a layout, and afterwards only the inputs'
+    cells are written.
+    """
+
+    def __init__(self, compiled: CompiledScenario, n: int) -> None:
+        self.compiled = compiled
+        self.array = np.empty((n, *compiled.tables.shape[1:]))
+        self._layout: tuple | None = None
+        self._nominal_rows = 0  # rows [0, _nominal_rows) hold the compiled tables outside the layout's cells
+
+    def rows(self, compiled: CompiledScenario, n: int, layout: tuple) -> np.ndarray:
+        """The first n rows, holding the compiled tables wherever ``layout`` sets no cell."""
+        if compiled is not self.compiled:
+            raise ValueError("this tables buffer belongs to another compiled scenario")
+        if n > len(self.array):
+            raise ValueError(f"{n} samples do not fit a tables buffer of {len(self.array)}")
+        if layout != self._layout:
+            self._layout, self._nominal_rows = layout, 0
+        if n > self._nominal_rows:
+            self.array[self._nominal_rows : n] = compiled.tables
+            self._nominal_rows = n
+        return self.array[:n]
+
+
 def apply_inputs(
     scenario,
     compiled: CompiledScenario,
@@ -232,7 +264,7 @@ def apply_inputs(
     names: Sequence[str] | None = None,
     pull_times: np.ndarray | None = None,
     heading_offset: float = 0.0,
-    tables_buffer: np.ndarray | None = None,
+    tables_buffer: TablesBuffer | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The engine's arrays with the inputs set per sample.
 
@@ -251,10 +283,9 @@ def apply_inputs(
         :func:`stuntsim.analysis.plan.case_tables` (not with a ``parachute.pull_time`` input).
     heading_offset : float
         Added to the canopy's opening heading (off-heading cases) [rad].
-    tables_buffer : ndarray, shape (>= n, B, MAX_PHASES, N_PARAMS), optional
-        Memory to build ``tables`` in (its first n rows are overwritten and returned), so that
-        successive batches reuse it: mapping fresh memory for the tables (9 kB a sample)
-        costs more than filling it.
+    tables_buffer : TablesBuffer, optional
+        Memory of ``compiled`` to build ``tables`` in (its first n rows are returned), so that
+        successive batches reuse it; see :class:`TablesBuffer`.
 
     Returns
     -------
@@ -278,8 +309,10 @@ def apply_inputs(
     - ``parachute.pull_time``: DURATION_C0 of the rider's phase before "pilot chute"
       ("separation" or "freefall").
     - ``parachute.throw_delay``: DURATION_C0 of "pilot chute".
-    - ``parachute.fill_constant``: DURATION_C1 of "inflation" times value / nominal.
-    - ``parachute.opening_heading_error``: HEADING of "canopy" = site heading + value.
+    - ``parachute.fill_constant``: DURATION_C1 of "inflation" = the compiled one times value / nominal.
+    - ``parachute.opening_heading_error``: HEADING of "canopy" = site heading + value (+
+      ``heading_offset``; without this input the compiled heading + ``heading_offset``, written
+      whether or not the offset is zero).
     - ``parachute.turn_reaction_time``: REACTION_TIME of "canopy".
     - ``performer.freefall_drag_area``: DRAG_AREA and DRAG_AREA_START of the rider's
       "separation", "freefall" and "pilot chute"; DRAG_AREA_START of "inflation".
@@ -312,8 +345,7 @@ def apply_inputs(
     if tables_buffer is None:
         tables = np.repeat(compiled.tables, n, axis=0)
     else:
-        tables = tables_buffer[:n]
-        tables[...] = compiled.tables
+        tables = tables_buffer.rows(compiled, n, (tuple(names), pull_times is not None))
     init = np.repeat(compiled.init, n, axis=0)
     env = np.repeat(compiled.env, n, axis=0)
     given = {name: values[:, j] for j, name in enumerate(names)}
@@ -384,15 +416,16 @@ def apply_inputs(
         put(before_pull, (rider,), ph.DURATION_C0, np.broadcast_to(np.asarray(pull_times, float), (n,)))
     if "parachute.throw_delay" in given:
         put("pilot chute", (rider,), ph.DURATION_C0, given["parachute.throw_delay"])
+    # cells are set from the compiled tables, never updated in place, so that a reused buffer
+    # (whose cells hold the previous batch's values) gives the same tables as fresh memory
     if "parachute.fill_constant" in given:
         ratio = given["parachute.fill_constant"] / SUPPORTED_INPUTS["parachute.fill_constant"].nominal(scenario)
         for b, p in cells("inflation", (rider,)):
-            tables[:, b, p, ph.DURATION_C1] *= ratio
-    if "parachute.opening_heading_error" in given:
-        put("canopy", (rider,), ph.HEADING, scenario.site.heading_true + given["parachute.opening_heading_error"])
-    if heading_offset:
-        for b, p in cells("canopy", (rider,)):
-            tables[:, b, p, ph.HEADING] += heading_offset
+            tables[:, b, p, ph.DURATION_C1] = compiled.tables[0, b, p, ph.DURATION_C1] * ratio
+    for b, p in cells("canopy", (rider,)):
+        error = given.get("parachute.opening_heading_error")
+        heading = compiled.tables[0, b, p, ph.HEADING] if error is None else scenario.site.heading_true + error
+        tables[:, b, p, ph.HEADING] = heading + heading_offset
     if "parachute.turn_reaction_time" in given:
         put("canopy", (rider,), ph.REACTION_TIME, given["parachute.turn_reaction_time"])
 
