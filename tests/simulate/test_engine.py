@@ -349,6 +349,39 @@ def test_growth_exponent_outside_the_kernels_range_is_refused(exponent):
         run_ensemble(table, np.array([[[0.0, 0.0, 500.0, 0.0, 0.0, 0.0]]]), flat_terrain(0.0))
 
 
+def test_chord_bound_never_exceeds_the_brute_force_distance_to_a_point_set():
+    """The clearance monitor skips a point inside a step when the chord bound shows it farther
+    from the ground than the minimum so far. Against brute force: segments between random
+    points and a set of random points (a closed set), the exact distance at 21 fractions
+    along each segment is never below the bound; a segment through a point of the set gets
+    no bound (-inf), nor does an end with no positive distance."""
+    from stuntsim.simulate.engine import _chord_bound
+
+    rng = np.random.default_rng(11)
+    cloud = rng.uniform(-50.0, 50.0, (60, 3))
+
+    def distance(x):
+        return np.min(np.linalg.norm(cloud - x, axis=1))
+
+    fractions = np.linspace(0.0, 1.0, 21)
+    used = 0
+    for _ in range(2000):
+        x0, x1 = rng.uniform(-70.0, 70.0, (2, 3))
+        if rng.random() < 0.3:  # short segments, as a step is, where the bound is tight
+            x1 = x0 + rng.normal(0.0, 2.0, 3)
+        d0, d1, chord = distance(x0), distance(x1), float(np.linalg.norm(x1 - x0))
+        for f in fractions:
+            bound = _chord_bound(d0, d1, chord, f)
+            assert bound <= distance((1.0 - f) * x0 + f * x1)
+            used += bound > -np.inf
+    assert used > 10_000  # the bound is finite for a third of the pairs or more: the check is not vacuous
+    through = cloud[0] + np.array([0.0, 0.0, 0.0])
+    x0, x1 = through - np.array([3.0, 4.0, 0.0]), through + np.array([3.0, 4.0, 0.0])
+    assert _chord_bound(distance(x0), distance(x1), 10.0, 0.5) == -np.inf
+    assert _chord_bound(0.0, 5.0, 1.0, 0.5) == -np.inf
+    assert _chord_bound(5.0, -1.0, 1.0, 0.5) == -np.inf
+
+
 def _helsetkopen_grid_terrain(compiled):
     """Helsetkopen's profile sampled on a 20 m DEM grid with a V-shaped cross slope (a gully along
     the heading), so the bilinear surface's gradient jumps at the cell edges."""

@@ -660,6 +660,30 @@ def _distance(x0, y0, z0, x1, y1, z1):
     return math.sqrt((x1 - x0) ** 2 + (y1 - y0) ** 2 + (z1 - z0) ** 2)
 
 
+@numba.njit(**_INLINE)
+def _chord_bound(d0, d1, chord, f):
+    """A lower bound of the distance to a closed set at fraction f along the straight segment
+    (the chord) between two points whose distances to it are at least d0 >= 0 and d1 >= 0, or
+    -inf when d0 or d1 is not positive or the bound cannot show the whole segment clear of the set.
+
+    For every point y of the set and p = (1 - f) x0 + f x1, |p - y|^2 = (1 - f) |x0 - y|^2
+    + f |x1 - y|^2 - f (1 - f) |x1 - x0|^2, so the squared distance at p is at least
+    Q(f) = (1 - f) d0^2 + f d1^2 - f (1 - f) chord^2. The bound is only used where Q stays
+    positive over the whole segment: then the segment never reaches the set (the ground), so
+    its points are above ground, where the clearance is this distance. 1e-9 m is given away
+    to rounding.
+    """
+    if not (d0 > 0.0 and d1 > 0.0):
+        return -np.inf
+    a = d0 * d0
+    c2 = chord * chord
+    slope = d1 * d1 - a - c2  # Q(f) = a + slope f + c2 f^2, least at f = -slope / (2 c2)
+    at = min(max(-slope / (2.0 * c2), 0.0), 1.0) if c2 > 0.0 else 0.0
+    if not (a + at * (slope + c2 * at) > 0.0):
+        return -np.inf
+    return math.sqrt(a + f * (slope + c2 * f)) - 1e-9
+
+
 @numba.njit(**_INLINE)  # inlined: a call passing its seven arrays cost more than the skipped steps
 def _monitor_clearance(i, l, b, p, h, PR, S, last_clear, last_at, min_clear, min_clear_at, elev, meta):
     """Body b's terrain clearance over the step of length h just taken in lane l (sample i, phase p),
@@ -683,12 +707,17 @@ def _monitor_clearance(i, l, b, p, h, PR, S, last_clear, last_at, min_clear, min
     # counted, unless the phase has no distance yet (it was just entered)
     first = 0 if min_clear[i, b, p] == np.inf else 1
     end_clear = np.inf
+    chord = _distance(PR[o, l], PR[o + 1, l], PR[o + 2, l], S[o, l], S[o + 1, l], S[o + 2, l])
     for k in range(first, n + 1):
         q = 0 if k == 0 else (n if k == 1 else k - 1)
-        x, y, z = _hermite(PR, S, o, l, h, q / n)
+        f = q / n
+        x, y, z = _hermite(PR, S, o, l, h, f)
         if exact and 0 < q < n:
             bound = max(start_clear - _distance(PR[o, l], PR[o + 1, l], PR[o + 2, l], x, y, z),
                         end_clear - _distance(S[o, l], S[o + 1, l], S[o + 2, l], x, y, z))
+            bound = max(bound, _chord_bound(start_clear, end_clear, chord, f) - _distance(
+                (1.0 - f) * PR[o, l] + f * S[o, l], (1.0 - f) * PR[o + 1, l] + f * S[o + 1, l],
+                (1.0 - f) * PR[o + 2, l] + f * S[o + 2, l], x, y, z))
             if bound > min_clear[i, b, p]:
                 continue
         # inside, only a distance below the phase's minimum so far matters: the search is bounded
