@@ -375,8 +375,7 @@ def test_chord_bound_never_exceeds_the_brute_force_distance_to_a_point_set():
             assert bound <= distance((1.0 - f) * x0 + f * x1)
             used += bound > -np.inf
     assert used > 10_000  # the bound is finite for a third of the pairs or more: the check is not vacuous
-    through = cloud[0] + np.array([0.0, 0.0, 0.0])
-    x0, x1 = through - np.array([3.0, 4.0, 0.0]), through + np.array([3.0, 4.0, 0.0])
+    x0, x1 = cloud[0] - np.array([3.0, 4.0, 0.0]), cloud[0] + np.array([3.0, 4.0, 0.0])
     assert _chord_bound(distance(x0), distance(x1), 10.0, 0.5) == -np.inf
     assert _chord_bound(0.0, 5.0, 1.0, 0.5) == -np.inf
     assert _chord_bound(5.0, -1.0, 1.0, 0.5) == -np.inf

@@ -715,9 +715,13 @@ def _monitor_clearance(i, l, b, p, h, PR, S, last_clear, last_at, min_clear, min
         if exact and 0 < q < n:
             bound = max(start_clear - _distance(PR[o, l], PR[o + 1, l], PR[o + 2, l], x, y, z),
                         end_clear - _distance(S[o, l], S[o + 1, l], S[o + 2, l], x, y, z))
-            bound = max(bound, _chord_bound(start_clear, end_clear, chord, f) - _distance(
+            # the chord bound less how far the Hermite point is from the chord's: if still positive,
+            # that point is above ground (off the chord by less than the chord's distance to it)
+            chord_clear = _chord_bound(start_clear, end_clear, chord, f) - _distance(
                 (1.0 - f) * PR[o, l] + f * S[o, l], (1.0 - f) * PR[o + 1, l] + f * S[o + 1, l],
-                (1.0 - f) * PR[o + 2, l] + f * S[o + 2, l], x, y, z))
+                (1.0 - f) * PR[o + 2, l] + f * S[o + 2, l], x, y, z)
+            if chord_clear > 0.0:
+                bound = max(bound, chord_clear)
             if bound > min_clear[i, b, p]:
                 continue
         # inside, only a distance below the phase's minimum so far matters: the search is bounded
