@@ -94,11 +94,12 @@ def _nominal_margins(scenario, compiled: CompiledScenario) -> Margins:
                                                           compiled.env), off_heading=what_if_off_heading(scenario))
 
 
-def _chunk_margins(scenario, compiled: CompiledScenario, values: np.ndarray, progress=None) -> Margins:
+def _chunk_margins(scenario, compiled: CompiledScenario, values: np.ndarray, progress=None,
+                   tables_buffer: TablesBuffer | None = None) -> Margins:
     """Fly and evaluate the samples of one chunk in engine batches; concatenated margins."""
     parts = []
     off_heading = what_if_off_heading(scenario)
-    buffer = TablesBuffer(compiled, min(len(values), ENGINE_BATCH))
+    buffer = tables_buffer if tables_buffer is not None else TablesBuffer(compiled, min(len(values), ENGINE_BATCH))
     for start in range(0, len(values), ENGINE_BATCH):
         batch = values[start : start + ENGINE_BATCH]
         parts.append(evaluate_runs(
@@ -118,13 +119,16 @@ def _chunk_margins(scenario, compiled: CompiledScenario, values: np.ndarray, pro
 
 
 def run_chunk(scenario, compiled: CompiledScenario, chunk: int, chunk_size: int, n_in_chunk: int,
-              scales: dict[str, float], progress=None) -> ChunkResult:
+              scales: dict[str, float], progress=None, tables_buffer: TablesBuffer | None = None) -> ChunkResult:
     """Draw, fly and evaluate one chunk (the unit of work locally and on Dask).
 
     ``progress``, if given, is called with the size of each finished engine batch.
+    ``tables_buffer`` (of ``compiled``, ``ENGINE_BATCH`` rows or the chunk's size) is kept from
+    chunk to chunk by a local run, so the compiled tables are copied into it once, not per chunk
+    (0.65 s a million samples); a new one is made if not given.
     """
     values = draw_inputs(scenario, chunk, chunk_size)[:n_in_chunk]
-    m = _chunk_margins(scenario, compiled, values, progress)
+    m = _chunk_margins(scenario, compiled, values, progress, tables_buffer)
     names = input_names(scenario)
     index0 = chunk * chunk_size
     rows: dict[str, np.ndarray] = {"sample": np.arange(index0, index0 + n_in_chunk, dtype=np.int64)}
@@ -393,8 +397,9 @@ def run_risk(
 
     try:
         if client is None:
+            buffer = TablesBuffer(compiled, min(max(sizes, default=0), ENGINE_BATCH))
             for k, size in enumerate(sizes):
-                take(run_chunk(scenario, compiled, k, unc.chunk_size, size, scales, progress))
+                take(run_chunk(scenario, compiled, k, unc.chunk_size, size, scales, progress, buffer))
         else:
             from distributed import as_completed
 
