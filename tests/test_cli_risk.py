@@ -59,7 +59,7 @@ def test_risk_rare_writes_probability_and_both_coefficients(tmp_path):
     Carlo level: the JSON's probability is the failing share, whose binomial coefficient of variation
     sqrt((1 - p) / (N p)) is both the estimate and its correlated bound."""
     result = runner.invoke(app, ["risk", "helsetkopen", "--rare", "landing_zone", "--samples-per-level", "200",
-                                 "--out", str(tmp_path)])
+                                 "--repeats", "1", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "fully correlated" in result.output
     data = json.loads((tmp_path / "helsetkopen_rare_landing_zone.json").read_text())
@@ -67,3 +67,30 @@ def test_risk_rare_writes_probability_and_both_coefficients(tmp_path):
     assert data["levels"] == 1 and 0.05 < p < 0.4 and abs(p * 200 - round(p * 200)) < 1e-9
     assert data["cov"] == pytest.approx(((1 - p) / (200 * p)) ** 0.5, rel=1e-12)
     assert data["cov_upper"] == data["cov"]
+
+
+def test_risk_rare_repeats_report_the_mean_and_the_measured_coefficient(tmp_path):
+    """`--repeats 4` on the ~17 % landing-zone failure: four plain Monte Carlo levels of 200 samples
+    (seeds 2020-2023), each a multiple of 1/200; the JSON's probability is their mean and its
+    coefficient of variation their sample standard deviation over the mean, over sqrt(4)."""
+    result = runner.invoke(app, ["risk", "helsetkopen", "--rare", "landing_zone", "--samples-per-level", "200",
+                                 "--repeats", "4", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "mean of 4 runs" in result.output
+    data = json.loads((tmp_path / "helsetkopen_rare_landing_zone.json").read_text())
+    runs = [r["probability"] for r in data["runs"]]
+    assert [r["seed"] for r in data["runs"]] == [2020, 2021, 2022, 2023]
+    assert all(abs(p * 200 - round(p * 200)) < 1e-9 for p in runs) and len(set(runs)) > 1
+    assert data["probability"] == pytest.approx(sum(runs) / 4, rel=1e-12)
+    mean = sum(runs) / 4
+    sd = (sum((p - mean) ** 2 for p in runs) / 3) ** 0.5
+    assert data["cov"] == pytest.approx(sd / mean / 2, rel=1e-12)
+    assert data["evaluations"] == 800 and data["converged"] is True
+
+
+def test_risk_rare_repeats_below_one_is_refused(tmp_path):
+    """--repeats 0: exit status 2, the option and the value named, nothing written."""
+    result = runner.invoke(app, ["risk", "helsetkopen", "--rare", "clearance", "--repeats", "0", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "--repeats" in result.output and "got 0" in result.output
+    assert not list(tmp_path.iterdir())

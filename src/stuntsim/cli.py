@@ -149,6 +149,9 @@ def risk(
     rare: Annotated[str | None, typer.Option(help="Estimate one criterion's (small) failure probability by subset "
                                                   "simulation instead, e.g. --rare separation.")] = None,
     samples_per_level: Annotated[int, typer.Option(help="Samples per level of subset simulation.")] = 2000,
+    repeats: Annotated[int, typer.Option(help="Independent subset simulations (seeds seed, seed+1, ...) whose mean "
+                                              "is the estimate and whose scatter measures its coefficient of "
+                                              "variation; 1 reports one run's own (Au & Beck) estimate.")] = 10,
     quiet: QuietOption = False,
 ) -> None:
     """Monte Carlo over the scenario's [uncertainty] inputs: failure probability per mode with intervals."""
@@ -158,7 +161,7 @@ def risk(
     if samples < 1:
         raise _user_error(f"--samples: got {samples}; expected a positive number of samples such as 100000")
     if rare is not None:
-        _rare(model, rare, samples_per_level, out)
+        _rare(model, rare, samples_per_level, repeats, out)
         return
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
@@ -193,7 +196,7 @@ def risk(
         raise typer.Exit(code=130)
 
 
-def _rare(model, criterion: str, samples_per_level: int, out: Path) -> None:
+def _rare(model, criterion: str, samples_per_level: int, repeats: int, out: Path) -> None:
     import json
 
     from stuntsim import DISCLAIMER, __version__
@@ -202,33 +205,57 @@ def _rare(model, criterion: str, samples_per_level: int, out: Path) -> None:
 
     if samples_per_level < 100:
         raise _user_error(f"--samples-per-level: got {samples_per_level}; expected at least 100, such as 2000")
+    if repeats < 1:
+        raise _user_error(f"--repeats: got {repeats}; expected at least 1, such as 10")
     try:
-        with console.status(f"subset simulation of {criterion} ...", spinner="dots"):
-            result = subset_failure_probability(model, criterion, n_per_level=samples_per_level)
+        with console.status(f"subset simulation of {criterion} ({repeats} run{'s' if repeats > 1 else ''}) ...",
+                            spinner="dots"):
+            result = subset_failure_probability(model, criterion, n_per_level=samples_per_level, repeats=repeats)
     except ValueError as error:
         raise _user_error(f"--rare: {error}") from None
-    console.print(
-        f"P({criterion} fails) = {result.probability:.3e}, coefficient of variation {result.cov:.2f} "
-        f"(at most {result.cov_upper:.2f} if the levels are fully correlated) "
-        f"({result.n_levels} levels, {result.n_evaluations:,} flights, seed {result.seed})"
-    )
-    if not result.converged:
-        console.print("[bold red]Subset simulation did not converge (its thresholds stopped falling or it ran out of "
-                      "levels): this estimate is not usable; use plain Monte Carlo (stuntsim risk -n N).[/bold red]")
-    else:
-        console.print("[dim]The coefficient of variation is the Au & Beck estimate, the levels taken as uncorrelated; "
-                      "it can understate the scatter, most where failures come from several separate regions of the "
-                      "inputs. The bound takes them as fully correlated. Check a few seeds or against plain Monte "
-                      "Carlo where it is affordable.[/dim]")
-    console.print(f"[dim]{DISCLAIMER}[/dim]")
+    runs = result.runs if repeats > 1 else (result,)
+
+    def run_summary(r) -> dict:
+        return {"probability": r.probability, "cov": r.cov, "cov_upper": r.cov_upper, "levels": r.n_levels,
+                "level_probabilities": list(r.level_probabilities), "thresholds": list(r.thresholds),
+                "evaluations": r.n_evaluations, "seed": r.seed, "converged": r.converged}
+
     summary = {
         "disclaimer": DISCLAIMER, "stuntsim_version": __version__, "scenario": model.scenario.name,
         "scenario_hash": model.scenario_hash, "method": "subset simulation", "criterion": criterion,
-        "probability": result.probability, "cov": result.cov, "cov_upper": result.cov_upper,
-        "levels": result.n_levels,
-        "level_probabilities": list(result.level_probabilities), "thresholds": list(result.thresholds),
-        "evaluations": result.n_evaluations, "seed": result.seed, "converged": result.converged,
     }
+    if repeats == 1:
+        console.print(
+            f"P({criterion} fails) = {result.probability:.3e}, coefficient of variation {result.cov:.2f} "
+            f"(at most {result.cov_upper:.2f} if the levels are fully correlated) "
+            f"({result.n_levels} levels, {result.n_evaluations:,} flights, seed {result.seed})"
+        )
+        summary.update(run_summary(result))
+    else:
+        console.print(
+            f"P({criterion} fails) = {result.probability:.3e}, the mean of {repeats} runs; its coefficient of "
+            f"variation {result.cov:.2f}, measured from their scatter ({result.n_evaluations:,} flights, seeds "
+            f"{runs[0].seed} to {runs[-1].seed})"
+        )
+        console.print(
+            f"[dim]One run scatters by {result.scatter:.2f} (single runs {result.estimates.min():.2e} to "
+            f"{result.estimates.max():.2e}); its own Au & Beck coefficient claims {result.reported_cov:.2f}.[/dim]"
+        )
+        summary.update({
+            "probability": result.probability, "cov": result.cov, "cov_measured_from": f"{repeats} runs",
+            "scatter_of_one_run": result.scatter, "reported_cov_of_one_run": result.reported_cov,
+            "repeats": repeats, "evaluations": result.n_evaluations, "converged": result.converged,
+            "runs": [run_summary(r) for r in runs],
+        })
+    if not result.converged:
+        console.print("[bold red]Subset simulation did not converge (its thresholds stopped falling or it ran out of "
+                      "levels) in at least one run: this estimate is not usable; use plain Monte Carlo "
+                      "(stuntsim risk -n N).[/bold red]")
+    elif repeats == 1:
+        console.print("[dim]The coefficient of variation is the Au & Beck estimate, the levels taken as uncorrelated; "
+                      "it can understate the scatter, most where failures come from several separate regions of the "
+                      "inputs. The bound takes them as fully correlated. Use --repeats to measure it.[/dim]")
+    console.print(f"[dim]{DISCLAIMER}[/dim]")
     path = write_text_atomic(out / f"{model.scenario.name}_rare_{criterion}.json", json.dumps(summary, indent=2))
     console.print(f"wrote {path}")
 

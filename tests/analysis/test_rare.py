@@ -27,6 +27,7 @@ from stuntsim.analysis.rare import (
     SubsetResult,
     brute_force_probability,
     clopper_pearson_interval,
+    repeated_subset_simulation,
     subset_simulation,
     wilson_interval,
 )
@@ -84,6 +85,26 @@ def test_subset_simulation_spread_over_seeds_matches_reported_cov():
     assert empirical_cov < np.mean([r.cov_upper for r in results])
     standard_error = estimates.std(ddof=1) / math.sqrt(estimates.size)
     assert abs(estimates.mean() - exact) < 3.0 * standard_error
+
+
+def test_repeated_subset_simulation_measured_cov_is_calibrated_against_the_exact_probability():
+    """Eight repeated estimates (10 runs each, seeds 1000 + 10 j + k) at 1e-4: each mean's error from
+    Phi(-beta), in units of its measured coefficient of variation, behaves like a standard normal
+    draw (every |z| below 3.5, their root mean square between 0.5 and 2); the runs are those of
+    subset_simulation with the same seeds."""
+    exact = stats.norm.cdf(-BETA_1E4)
+    g = linear_limit_state(BETA_1E4, 2)
+    repeated = [repeated_subset_simulation(g, 2, repeats=10, seed=1000 + 10 * j, n_per_level=1000) for j in range(8)]
+    first = repeated[0]
+    assert [r.seed for r in first.runs] == list(range(1000, 1010))
+    assert first.runs[3].probability == subset_simulation(g, 2, n_per_level=1000, seed=1003).probability
+    assert first.probability == pytest.approx(np.mean([r.probability for r in first.runs]), rel=1e-12)
+    assert first.n_evaluations == sum(r.n_evaluations for r in first.runs)
+    z = np.array([(r.probability - exact) / (r.cov * r.probability) for r in repeated])
+    assert np.all(np.abs(z) < 3.5), z
+    assert 0.5 < math.sqrt(np.mean(z**2)) < 2.0, z
+    with pytest.raises(ValueError, match="repeats"):
+        repeated_subset_simulation(g, 2, repeats=1)
 
 
 @pytest.mark.parametrize("dimension", [2, 10])

@@ -423,26 +423,34 @@ def write_summary(result: RiskResult, path: Path) -> Path:
     return write_text_atomic(path, json.dumps(result.summary(), indent=2, default=float))
 
 
-def subset_failure_probability(scenario, criterion: str, *, n_per_level: int = 1000, seed: int | None = None):
+def subset_failure_probability(scenario, criterion: str, *, n_per_level: int = 1000, seed: int | None = None,
+                               repeats: int = 1):
     """Probability that one criterion fails, by subset simulation over the uncertain inputs.
 
     The limit state is the criterion's relative margin as a function of the
     inputs mapped from standard normal space (u -> Phi(u) -> each input's inverse
     CDF), flown in ensembles by the one engine (analysis.rare for the method).
+    ``seed`` defaults to the scenario's.
 
     Returns
     -------
     stuntsim.analysis.rare.SubsetResult
+        With ``repeats`` = 1 (one run, its coefficient of variation the Au & Beck estimate).
+    stuntsim.analysis.rare.RepeatedSubsetResult
+        With ``repeats`` >= 2: that many runs (seeds ``seed``, ``seed + 1``, ...), their mean
+        and its coefficient of variation measured from their scatter.
     """
     from scipy.stats import norm
 
-    from stuntsim.analysis.rare import subset_simulation
+    from stuntsim.analysis.rare import repeated_subset_simulation, subset_simulation
     from stuntsim.analysis.sampling import input_distributions
     from stuntsim.scenario.uncertain_inputs import UNIFORM_HIGH, UNIFORM_LOW
 
     unc = scenario.uncertainty
     if unc is None:
         raise ValueError("a rare-event estimate needs a scenario with an [uncertainty] section")
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, got {repeats}")
     compiled = compile_scenario(scenario)
     nominal = _nominal_margins(scenario, compiled)
     if criterion not in nominal.keys:
@@ -454,5 +462,8 @@ def subset_failure_probability(scenario, criterion: str, *, n_per_level: int = 1
         values = np.column_stack([d.ppf(uniform[:, j]) for j, d in enumerate(distributions)])
         return _chunk_margins(scenario, compiled, values).relative(criterion)
 
-    return subset_simulation(limit_state, len(distributions), n_per_level=n_per_level,
-                             seed=unc.seed if seed is None else seed)
+    seed = unc.seed if seed is None else seed
+    if repeats == 1:
+        return subset_simulation(limit_state, len(distributions), n_per_level=n_per_level, seed=seed)
+    return repeated_subset_simulation(limit_state, len(distributions), repeats=repeats, n_per_level=n_per_level,
+                                      seed=seed)
