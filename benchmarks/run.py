@@ -11,6 +11,12 @@ printed only next to the ratio that carries the meaning:
 2. Peak resident memory of a risk run as the sample count grows fourfold, each
    in a fresh process, both past the DRIVER_SAMPLES rows a run keeps for its
    rank correlations: the ratio shows whether memory stays flat.
+3. The risk issue's million-sample run, ``stuntsim risk helsetkopen --samples
+   1000000 -q`` in a fresh process, start-up, Parquet and reports included
+   (target: under a minute), against the time the engine alone would take at
+   section 1's rate: the ratio is the share the rest of the run adds. Set
+   STUNTSIM_BENCH_RISK_SAMPLES=0 to skip it (it writes about 230 MB of Parquet
+   to a temporary folder, removed afterwards).
 """
 
 from __future__ import annotations
@@ -20,12 +26,16 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
 BENCH_SAMPLES = int(os.environ.get("STUNTSIM_BENCH_SAMPLES", 16384))
 REFERENCE_SAMPLES = int(os.environ.get("STUNTSIM_BENCH_REFERENCE", 6))
+RISK_SAMPLES = int(os.environ.get("STUNTSIM_BENCH_RISK_SAMPLES", 1_000_000))
+RISK_TARGET_S = 60.0  # the risk issue: a million samples in under a minute, start-up included
 REPEATS = 3  # each rate is the best of this many passes over the same samples (a shared machine slows some)
 
 
@@ -88,6 +98,16 @@ def peak_memory_mb(samples: int) -> float:
     return int(out.stdout.strip().splitlines()[-1]) / 1024.0
 
 
+def risk_run_seconds(samples: int) -> float:
+    """Wall time [s] of ``stuntsim risk helsetkopen --samples N -q`` in a fresh process."""
+    stuntsim = Path(sys.executable).with_name("stuntsim")
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        subprocess.run([str(stuntsim), "risk", "helsetkopen", "--samples", str(samples), "-q", "--out", out],
+                       capture_output=True, text=True, check=True)
+        return time.perf_counter() - start
+
+
 def main() -> None:
     print(f"stuntsim benchmarks (numba threads: {os.environ.get('NUMBA_NUM_THREADS', os.cpu_count())})")
     engine, reference = engine_throughput()
@@ -107,6 +127,15 @@ def main() -> None:
     print(f"   {small:>7,} samples: {m_small:8.0f} MB (baseline)")
     print(f"   {large:>7,} samples: {m_large:8.0f} MB   ratio {m_large / m_small:.2f} for 4x the samples "
           "(1.00 = flat)")
+    if RISK_SAMPLES > 0:
+        wall = risk_run_seconds(RISK_SAMPLES)
+        engine_only = RISK_SAMPLES / engine
+        print(f"\n3. stuntsim risk helsetkopen --samples {RISK_SAMPLES:,} -q (fresh process, start-up and reports "
+              "included):")
+        print(f"   engine alone {engine_only:8.1f} s at section 1's rate (baseline)")
+        print(f"   whole run    {wall:8.1f} s   ratio {wall / engine_only:.2f}")
+        if RISK_SAMPLES == 1_000_000:
+            print(f"   target under {RISK_TARGET_S:.0f} s: {'met' if wall < RISK_TARGET_S else 'NOT met'}")
     print(f"\n(peak RSS of this benchmark process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
 
 
