@@ -56,3 +56,38 @@ def test_engine_event_times_and_positions_match_solve_ivp_reference(both):
             assert abs(engine.entry_time[0, b, p] - ref_time[b, p]) <= dt_tol, (body.name, phase.name)
             gap = np.abs(engine.entry_state[0, b, p, 6 * b : 6 * b + 3] - ref_state[b, p, 6 * b : 6 * b + 3]).max()
             assert gap <= dx_tol, (body.name, phase.name, gap)
+
+
+@pytest.mark.parametrize(
+    ("forward_speed", "sink_rate", "bank_gain"),
+    [(3.5, 2.5, 1.0), (8.9, 3.1, 3.0)],
+    ids=["slow canopy 4.3 m/s", "steering gain 3"],
+)
+def test_glide_steps_stay_stable_for_slow_canopies_and_steep_steering(forward_speed, sink_rate, bank_gain):
+    """Canopies whose own modes are faster than Helsetkopen's: the glide phases' steps shrink
+    to half of RK4's stability limit on the phugoid (sqrt(2) g / V) and on the steering's
+    heading decay (g K / V) (build.glide_step), and every rider phase from full canopy on
+    lands within the flare's tolerance (10 ms, 25 cm) of solve_ivp, the flight ending.
+
+    With the fixed steps (1 s on the approach) the 4.3 m/s canopy never landed within
+    max_time, and with a steering gain of 3 the phase entries were up to 3.5 s and 35 m from
+    solve_ivp; with the stable steps, 2.2 ms and 4.9 mm, and 7.8 ms and 5.4 cm (measured).
+    """
+    scenario = load_scenario("helsetkopen")
+    canopy = scenario.canopy.model_copy(
+        update={"forward_speed": forward_speed, "sink_rate": sink_rate, "bank_gain": bank_gain})
+    scenario = scenario.model_copy(update={"canopy": canopy})
+    compiled = build.compile_scenario(scenario)
+    engine = fly(compiled, record=False).raw
+    assert engine.status[0] == 0  # every body came to rest before max_time
+    ref_time, ref_state, _ = reference_flight(compiled.tables[0], compiled.init[0], compiled.terrain, compiled.wind,
+                                              compiled.env[0], max_time=compiled.max_time)
+    first = compiled.phase_index("rider", "canopy")
+    checked = 0
+    for p in range(first, len(compiled.bodies[0].phases)):
+        if np.isnan(ref_time[0, p]):
+            continue
+        assert abs(engine.entry_time[0, 0, p] - ref_time[0, p]) <= 1e-2, compiled.bodies[0].phases[p].name
+        assert np.abs(engine.entry_state[0, 0, p, :3] - ref_state[0, p, :3]).max() <= 0.25
+        checked += 1
+    assert checked >= 3  # full canopy, the flare and the touchdown at least

@@ -40,6 +40,41 @@ OVER_LANDING_ZONE_TIME_STEP = 0.5
 #: [m] horizontal distance from the landing-zone centre where the approach's coarse step
 #: ends: the bearing to the centre turns at V / distance, under 0.1 rad/s out there.
 NEAR_TARGET_DISTANCE = 150.0
+#: The edges of RK4's stability region on the imaginary axis (an undamped oscillation of
+#: angular frequency w is stable for h w up to 2 sqrt(2)) and on the negative real axis
+#: (a decay of rate k for h k up to 2.785).
+RK4_IMAGINARY_LIMIT = 2.0 * math.sqrt(2.0)
+RK4_REAL_LIMIT = 2.785
+#: A gliding phase steps at most this fraction of RK4's stability limit on the glider's modes.
+GLIDE_STABILITY_FRACTION = 0.5
+
+
+def glide_step(step: float, airspeed: float, bank_gain: float) -> float:
+    """The step of a gliding phase [s]: ``step``, or half the longest stable step if that is shorter.
+
+    Two modes of the point-mass glider bound RK4's step: the phugoid, a lightly damped
+    oscillation of angular frequency ``sqrt(2) g / V`` (Lanchester's result for a point mass
+    at a constant lift-to-drag ratio), and the heading's return to the target under steering
+    (bank ``bank_gain`` times the heading error, turn rate ``g tan(bank) / V``), a decay of rate
+    ``g bank_gain / V``. Both are faster for a slower canopy. At Helsetkopen's 9.4 m/s airspeed
+    the phugoid allows 1.92 s (the approach goes unstable at 2 s), so its 1 s approach step
+    becomes 0.96 s; a 4.3 m/s canopy, stepped at 1 s, never landed.
+
+    Parameters
+    ----------
+    step : float
+        The phase's usual step [s].
+    airspeed : float
+        The polar's airspeed, ``hypot(forward_speed, sink_rate)`` at the reference density [m s-1]
+        (higher, hence safer, in thinner air).
+    bank_gain : float
+        Bank per heading error [-]; 0 without steering.
+    """
+    g = STANDARD_GRAVITY
+    limit = RK4_IMAGINARY_LIMIT * airspeed / (math.sqrt(2.0) * g)
+    if bank_gain > 0.0:
+        limit = min(limit, RK4_REAL_LIMIT * airspeed / (g * bank_gain))
+    return min(step, GLIDE_STABILITY_FRACTION * limit)
 
 
 @dataclass(frozen=True)
@@ -121,9 +156,11 @@ def _canopy_phases(scenario, mass: float, step: float) -> list[ph.Phase]:
     # ASSUMPTION: over the landing zone the pilot holds in a right-hand turn at full bank
     # within one turn radius of the centre (that of the polar's forward speed at full bank)
     holding_radius = canopy.forward_speed**2 / (g * math.tan(canopy.max_bank))
+    airspeed = math.hypot(canopy.forward_speed, canopy.sink_rate)
+    flare_airspeed = math.hypot(canopy.flare_forward_speed, canopy.flare_sink_rate)
     glide = dict(
-        kind=ph.Kind.GLIDE, mass=mass, time_step=GLIDE_TIME_STEP, target_east=lz.east, target_north=lz.north,
-        bank_gain=canopy.bank_gain, max_bank=canopy.max_bank,
+        kind=ph.Kind.GLIDE, mass=mass, time_step=glide_step(GLIDE_TIME_STEP, airspeed, canopy.bank_gain),
+        target_east=lz.east, target_north=lz.north, bank_gain=canopy.bank_gain, max_bank=canopy.max_bank,
     )
     return [
         ph.Phase(
@@ -148,17 +185,18 @@ def _canopy_phases(scenario, mass: float, step: float) -> list[ph.Phase]:
         ph.Phase(
             "approach", lift_area=lift, drag_area=drag, exit_height_agl=canopy.flare_height_agl,
             next_on_height="flare", near_distance=NEAR_TARGET_DISTANCE, next_on_near="over landing zone",
-            **{**glide, "time_step": APPROACH_TIME_STEP}, **common,
+            **{**glide, "time_step": glide_step(APPROACH_TIME_STEP, airspeed, canopy.bank_gain)}, **common,
         ),
         ph.Phase(
             "over landing zone", lift_area=lift, drag_area=drag, exit_height_agl=canopy.flare_height_agl,
             next_on_height="flare", holding_turn=1.0, holding_radius=holding_radius,
-            **{**glide, "time_step": OVER_LANDING_ZONE_TIME_STEP}, **common,
+            **{**glide, "time_step": glide_step(OVER_LANDING_ZONE_TIME_STEP, airspeed, canopy.bank_gain)}, **common,
         ),
         # the brakes go down over canopy.flare_time; no steering in the flare
         ph.Phase(
             "flare", lift_area=flare_lift, drag_area=flare_drag, lift_area_start=lift, drag_area_start=drag,
-            grow_exponent=1, grow_time=canopy.flare_time, next_on_contact="touchdown", **{**glide, "bank_gain": 0.0},
+            grow_exponent=1, grow_time=canopy.flare_time, next_on_contact="touchdown",
+            **{**glide, "bank_gain": 0.0, "time_step": glide_step(GLIDE_TIME_STEP, flare_airspeed, 0.0)},
         ),
         ph.Phase("touchdown", ph.Kind.FROZEN, mass, step),
         ph.Phase("impact", ph.Kind.FROZEN, mass, step),
