@@ -213,8 +213,6 @@ def _rare(model, criterion: str, samples_per_level: int, repeats: int, out: Path
             result = subset_failure_probability(model, criterion, n_per_level=samples_per_level, repeats=repeats)
     except ValueError as error:
         raise _user_error(f"--rare: {error}") from None
-    runs = result.runs if repeats > 1 else (result,)
-
     def run_summary(r) -> dict:
         return {"probability": r.probability, "cov": r.cov, "cov_upper": r.cov_upper, "levels": r.n_levels,
                 "level_probabilities": list(r.level_probabilities), "thresholds": list(r.thresholds),
@@ -235,7 +233,7 @@ def _rare(model, criterion: str, samples_per_level: int, repeats: int, out: Path
         console.print(
             f"P({criterion} fails) = {result.probability:.3e}, the mean of {repeats} runs; its coefficient of "
             f"variation {result.cov:.2f}, measured from their scatter ({result.n_evaluations:,} flights, seeds "
-            f"{runs[0].seed} to {runs[-1].seed})"
+            f"{result.runs[0].seed} to {result.runs[-1].seed})"
         )
         console.print(
             f"[dim]One run scatters by {result.scatter:.2f} (single runs {result.estimates.min():.2e} to "
@@ -245,7 +243,7 @@ def _rare(model, criterion: str, samples_per_level: int, repeats: int, out: Path
             "probability": result.probability, "cov": result.cov, "cov_measured_from": f"{repeats} runs",
             "scatter_of_one_run": result.scatter, "reported_cov_of_one_run": result.reported_cov,
             "repeats": repeats, "evaluations": result.n_evaluations, "converged": result.converged,
-            "runs": [run_summary(r) for r in runs],
+            "runs": [run_summary(r) for r in result.runs],
         })
     if not result.converged:
         console.print("[bold red]Subset simulation did not converge (its thresholds stopped falling or it ran out of "

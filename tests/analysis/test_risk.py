@@ -269,10 +269,7 @@ def test_subset_simulation_over_every_helsetkopen_input_agrees_with_brute_force_
     failures, n = brute.failures["clearance"], brute.n_samples
     assert failures >= 100  # enough for a 10 % binomial standard error
     p_mc = failures / n
-    estimates = np.array([
-        subset_failure_probability(scenario, "clearance", n_per_level=2000, seed=300 + k).probability
-        for k in range(20)
-    ])
+    estimates = subset_failure_probability(scenario, "clearance", n_per_level=2000, seed=300, repeats=20).estimates
     standard_error = np.sqrt(estimates.var(ddof=1) / len(estimates) + p_mc * (1 - p_mc) / n)
     assert abs(estimates.mean() - p_mc) <= 3 * standard_error, (estimates.mean(), p_mc, standard_error)
 
